@@ -1,0 +1,391 @@
+package ballots
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Subject is one thing rated in a section: a unit or a person.
+type Subject struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// SectionDef is a section with its selectors expanded into subjects.
+type SectionDef struct {
+	Code       string    `json:"code"`
+	Title      string    `json:"title"`
+	Purpose    string    `json:"purpose"`
+	Scale      Scale     `json:"scale"`
+	Limits     []Limit   `json:"limits,omitempty"`
+	Required   bool      `json:"required"`
+	Dimensions []string  `json:"dimensions,omitempty"`
+	Subjects   []Subject `json:"subjects"`
+}
+
+// GroupDef is what one voter group sees: its form, expanded.
+type GroupDef struct {
+	Code      string       `json:"code"`
+	Name      string       `json:"name"`
+	Form      string       `json:"form"`
+	FormTitle string       `json:"form_title"`
+	Sections  []SectionDef `json:"sections"`
+}
+
+// MeetingDef is the snapshot taken when a meeting opens. Ballots are
+// validated, tallied and reported against it, so editing units, people or
+// forms later never changes an open or closed meeting.
+type MeetingDef struct {
+	Cycle  string     `json:"cycle"`
+	Code   string     `json:"code"`
+	Title  string     `json:"title"`
+	Kind   string     `json:"kind"`
+	Host   string     `json:"host,omitempty"`
+	Date   string     `json:"date"`
+	Groups []GroupDef `json:"groups"`
+}
+
+// Group returns the definition of the voter group code.
+func (d *MeetingDef) Group(code string) (*GroupDef, bool) {
+	for i := range d.Groups {
+		if d.Groups[i].Code == code {
+			return &d.Groups[i], true
+		}
+	}
+	return nil, false
+}
+
+// expandForm resolves a form's selectors for a meeting hosted by host.
+func expandForm(f Form, host string, units []Unit, people []Person) ([]SectionDef, error) {
+	unitByCode := map[string]Unit{}
+	for _, u := range units {
+		unitByCode[u.Code] = u
+	}
+	var v validator
+	var out []SectionDef
+	for i, s := range f.Sections {
+		sd := SectionDef{Code: s.Code, Title: s.Title, Purpose: s.Purpose, Scale: s.Scale, Limits: s.Limits,
+			Required: s.IsRequired(), Dimensions: s.Dimensions}
+		seen := map[string]bool{}
+		add := func(code, name string) {
+			if !seen[code] {
+				seen[code] = true
+				sd.Subjects = append(sd.Subjects, Subject{Code: code, Name: name})
+			}
+		}
+		field := fmt.Sprintf("forms.%s.sections[%d].subjects", f.Code, i)
+		for _, sel := range s.Subjects {
+			kind, arg, err := parseSelector(sel)
+			if err != nil {
+				v.add(field, "%s", err.Error())
+				continue
+			}
+			if (kind == "host" || kind == "people:host") && host == "" {
+				v.add(field, "表单 %s 的“%s”使用了 %s，但会议没有指定被考核单位 (host)", f.Code, s.Title, sel)
+				continue
+			}
+			switch kind {
+			case "host", "unit":
+				code := arg
+				if kind == "host" {
+					code = host
+				}
+				u, ok := unitByCode[code]
+				if !ok {
+					v.add(field, "单位 %s 不存在 (unknown unit)", code)
+					continue
+				}
+				add(u.Code, u.Name)
+			case "kind":
+				for _, u := range units {
+					if u.Kind == arg && (s.Purpose != "mutual" || u.Code != host) {
+						// A unit does not rate itself in 单位互评.
+						add(u.Code, u.Name)
+					}
+				}
+			case "people:host", "people":
+				code := arg
+				if kind == "people:host" {
+					code = host
+				}
+				if _, ok := unitByCode[code]; !ok {
+					v.add(field, "单位 %s 不存在 (unknown unit)", code)
+					continue
+				}
+				for _, p := range people {
+					if p.Unit == code {
+						add(p.Code, p.Name)
+					}
+				}
+			case "person":
+				found := false
+				for _, p := range people {
+					if p.Code == arg {
+						add(p.Code, p.Name)
+						found = true
+					}
+				}
+				if !found {
+					v.add(field, "人员 %s 不存在 (unknown person)", arg)
+				}
+			}
+		}
+		if len(sd.Subjects) == 0 && len(v.details) == 0 {
+			v.add(field, "表单 %s 的“%s”没有任何测评对象，请先添加单位或人员 (no subjects)", f.Code, s.Title)
+		}
+		if len(sd.Subjects) > 2000 {
+			v.add(field, "“%s”的测评对象超过 2000 个 (too many subjects)", s.Title)
+		}
+		out = append(out, sd)
+	}
+	if err := v.err("会议的表单"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Answers is a validated ballot: section code → the section's answers in
+// the shape they were cast (map of subject to label or score, map of subject
+// to dimension to label or score, or a sorted list of chosen codes).
+type Answers map[string]any
+
+// ValidateAnswers checks raw answers against the group's form and returns
+// them normalized. A broken rule is an EInvalidBallot error whose details name
+// the section, subject and rule, so the voter can fix it and send again.
+func (g *GroupDef) ValidateAnswers(raw map[string]json.RawMessage) (Answers, error) {
+	var details []Detail
+	bad := func(sec, subj, rule, format string, args ...any) {
+		details = append(details, Detail{Section: sec, Subject: subj, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	}
+	known := map[string]bool{}
+	out := Answers{}
+	for i := range g.Sections {
+		s := &g.Sections[i]
+		known[s.Code] = true
+		msg, present := raw[s.Code]
+		if present && string(msg) == "null" {
+			present = false
+		}
+		if !present {
+			if s.Required {
+				bad(s.Code, "", "required", "“%s”尚未填写 (section %s is required)", s.Title, s.Code)
+			}
+			continue
+		}
+		var ans any
+		var ok bool
+		if s.Scale.Type == ScaleChoose {
+			ans, ok = s.validateChoose(msg, bad)
+		} else {
+			ans, ok = s.validateRated(msg, bad)
+		}
+		if ok {
+			out[s.Code] = ans
+		}
+	}
+	for code := range raw {
+		if !known[code] {
+			bad(code, "", "unknown_section", "本表没有测评项目 %q (unknown section)", code)
+		}
+	}
+	if len(details) > 0 {
+		sort.SliceStable(details, func(i, j int) bool { return g.sectionIndex(details[i].Section) < g.sectionIndex(details[j].Section) })
+		return nil, &Error{Code: EInvalidBallot, Message: "选票有误：" + details[0].Message, Details: details}
+	}
+	return out, nil
+}
+
+func (g *GroupDef) sectionIndex(code string) int {
+	for i, s := range g.Sections {
+		if s.Code == code {
+			return i
+		}
+	}
+	return len(g.Sections)
+}
+
+type badFunc func(sec, subj, rule, format string, args ...any)
+
+func (s *SectionDef) subject(code string) bool {
+	for _, x := range s.Subjects {
+		if x.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *SectionDef) validateChoose(msg json.RawMessage, bad badFunc) (any, bool) {
+	var codes []string
+	if err := json.Unmarshal(msg, &codes); err != nil {
+		bad(s.Code, "", "type", "“%s”应为所选人员编码的列表 (expected a list of codes)", s.Title)
+		return nil, false
+	}
+	ok := true
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if !s.subject(c) {
+			bad(s.Code, c, "unknown_subject", "“%s”中没有候选人 %q (unknown candidate)", s.Title, c)
+			ok = false
+		} else if seen[c] {
+			bad(s.Code, c, "duplicate", "“%s”中同一人只能选一次 (chosen twice)", s.Title)
+			ok = false
+		}
+		seen[c] = true
+	}
+	if max := int(*s.Scale.Max); len(codes) > max {
+		bad(s.Code, "", "too_many", "“%s”最多选 %d 人，已选 %d 人 (at most %d)", s.Title, max, len(codes), max)
+		ok = false
+	}
+	if s.Required && len(codes) == 0 {
+		bad(s.Code, "", "required", "“%s”至少要选 1 人 (choose at least one)", s.Title)
+		ok = false
+	}
+	sort.Strings(codes)
+	if codes == nil {
+		codes = []string{}
+	}
+	return codes, ok
+}
+
+// validateRated checks a grade or score section, with or without dimensions.
+func (s *SectionDef) validateRated(msg json.RawMessage, bad badFunc) (any, bool) {
+	var bySubject map[string]json.RawMessage
+	if err := json.Unmarshal(msg, &bySubject); err != nil {
+		bad(s.Code, "", "type", "“%s”的答案格式不对：应为 {测评对象编码: 答案} (expected an object keyed by subject)", s.Title)
+		return nil, false
+	}
+	ok := true
+	out := map[string]any{}
+	for subj := range bySubject {
+		if !s.subject(subj) {
+			bad(s.Code, subj, "unknown_subject", "“%s”中没有测评对象 %q (unknown subject)", s.Title, subj)
+			ok = false
+		}
+	}
+	// Count limited answers per dimension ("" when there are none).
+	limited := make([]map[string]int, len(s.Limits))
+	for i := range limited {
+		limited[i] = map[string]int{}
+	}
+	check := func(subj, dim string, v json.RawMessage) (any, bool) {
+		where := subj
+		if dim != "" {
+			where = subj + "·" + dim
+		}
+		if s.Scale.Type == ScaleGrade {
+			var label string
+			if err := json.Unmarshal(v, &label); err != nil || optionIndex(s.Scale.Options, label) < 0 {
+				bad(s.Code, subj, "unknown_option", "“%s”对 %s 的选择无效，可选：%s (unknown option)", s.Title, where, s.optionLabels())
+				return nil, false
+			}
+			for i, l := range s.Limits {
+				if oneOf(label, l.Options) {
+					limited[i][dim]++
+				}
+			}
+			return label, true
+		}
+		var x float64
+		if err := json.Unmarshal(v, &x); err != nil {
+			bad(s.Code, subj, "type", "“%s”对 %s 的打分应为数字 (expected a number)", s.Title, where)
+			return nil, false
+		}
+		if x < *s.Scale.Min || x > *s.Scale.Max {
+			bad(s.Code, subj, "out_of_range", "“%s”对 %s 的打分须在 %s 到 %s 之间 (score out of range)", s.Title, where, fmtNum(*s.Scale.Min), fmtNum(*s.Scale.Max))
+			return nil, false
+		}
+		step := s.Scale.Step
+		if step == 0 {
+			step = 1
+		}
+		if q := (x - *s.Scale.Min) / step; math.Abs(q-math.Round(q)) > 1e-9 {
+			bad(s.Code, subj, "step", "“%s”对 %s 的打分须是 %s 的整数倍 (score must be a multiple of %s)", s.Title, where, fmtNum(step), fmtNum(step))
+			return nil, false
+		}
+		return x, true
+	}
+	for _, subj := range s.Subjects {
+		v, present := bySubject[subj.Code]
+		if present && string(v) == "null" {
+			present = false
+		}
+		if !present {
+			if s.Required {
+				bad(s.Code, subj.Code, "required", "“%s”还没有评价 %s (every subject must be answered)", s.Title, subj.Name)
+				ok = false
+			}
+			continue
+		}
+		if len(s.Dimensions) == 0 {
+			a, good := check(subj.Code, "", v)
+			ok = ok && good
+			out[subj.Code] = a
+			continue
+		}
+		var byDim map[string]json.RawMessage
+		if err := json.Unmarshal(v, &byDim); err != nil {
+			bad(s.Code, subj.Code, "type", "“%s”对 %s 应按维度（%s）作答 (expected an object keyed by dimension)", s.Title, subj.Name, strings.Join(s.Dimensions, "、"))
+			ok = false
+			continue
+		}
+		for d := range byDim {
+			if !oneOf(d, s.Dimensions) {
+				bad(s.Code, subj.Code, "unknown_dimension", "“%s”没有维度 %q (unknown dimension)", s.Title, d)
+				ok = false
+			}
+		}
+		dims := map[string]any{}
+		for _, d := range s.Dimensions {
+			dv, present := byDim[d]
+			if !present || string(dv) == "null" {
+				if s.Required {
+					bad(s.Code, subj.Code, "required", "“%s”还没有评价 %s 的“%s” (every dimension must be answered)", s.Title, subj.Name, d)
+					ok = false
+				}
+				continue
+			}
+			a, good := check(subj.Code, d, dv)
+			ok = ok && good
+			dims[d] = a
+		}
+		out[subj.Code] = dims
+	}
+	n := len(s.Subjects)
+	for i, l := range s.Limits {
+		allowed := l.Allowed(n)
+		for dim, count := range limited[i] {
+			if count > allowed {
+				where := ""
+				if dim != "" {
+					where = "（" + dim + "）"
+				}
+				bad(s.Code, "", "limit", "“%s”%s中“%s”最多 %d 个，已选 %d 个 (at most %d)", s.Title, where, strings.Join(l.Options, "/"), allowed, count, allowed)
+				ok = false
+			}
+		}
+	}
+	return out, ok
+}
+
+// Allowed returns how many answers of n subjects may use the limit's options.
+func (l Limit) Allowed(n int) int {
+	if l.MaxCount != nil {
+		return *l.MaxCount
+	}
+	return int(math.Floor(l.MaxShare*float64(n) + 0.5))
+}
+
+func (s *SectionDef) optionLabels() string {
+	labels := make([]string, len(s.Scale.Options))
+	for i, o := range s.Scale.Options {
+		labels[i] = o.Label
+	}
+	return strings.Join(labels, "、")
+}
+
+func fmtNum(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }

@@ -1,0 +1,182 @@
+package ballots
+
+import (
+	"context"
+	"time"
+)
+
+// Roles of organizer accounts.
+const (
+	RoleAdmin  = "admin"
+	RoleGroup  = "group"
+	RoleViewer = "viewer"
+)
+
+// User is an organizer account.
+type User struct {
+	Name         string `json:"name"`
+	Role         string `json:"role"`
+	PasswordHash string `json:"-"`
+}
+
+// MeetingRecord is a meeting as stored: its fields, its ledger id and, once
+// it has opened, its snapshot; once it has closed and been sealed, its seal.
+type MeetingRecord struct {
+	ID      int64
+	Cycle   string
+	Meeting Meeting
+	Def     *MeetingDef // set from open on
+	Cast    int64       // ballots counted so far: the ledger's sequence
+	Sealed  *Sealed     // set once closed and sealed
+}
+
+// Batch is one issue of slips for a voter group.
+type Batch struct {
+	ID        string `json:"batch"`
+	MeetingID int64  `json:"-"`
+	Group     string `json:"group"`
+	Count     int    `json:"count"`
+	Revoked   bool   `json:"revoked,omitempty"`
+}
+
+// Token states.
+const (
+	TokenUnused  = 0
+	TokenSpent   = 1
+	TokenRevoked = 2
+)
+
+// TokenInfo is what the ledger knows of a slip, looked up by its hash.
+type TokenInfo struct {
+	MeetingID     int64
+	Group         string
+	State         int
+	KeyHash       string // hash of the Idempotency-Key that spent it
+	MeetingStatus string
+}
+
+// Cast is one ballot on its way into the ledger.
+type Cast struct {
+	TokenHash string
+	KeyHash   string
+	MeetingID int64
+	Ballot    Ballot
+}
+
+// CastOutcome is what the ledger did with one Cast.
+const (
+	CastCounted   = iota // spent the token and stored the ballot
+	CastResent           // already counted with the same key: acknowledge again
+	CastUsed             // already counted with another key
+	CastRevoked          // the slip was revoked
+	CastNotOpen          // the meeting is not open (not yet, or no longer)
+	CastNotFound         // no such slip
+)
+
+// Commit is one meeting's share of a committed transaction: the ledger's
+// count of that meeting went from Start to End, and Ballots were added.
+type Commit struct {
+	MeetingID  int64
+	Start, End int64
+	Ballots    []Ballot
+}
+
+// TurnoutRow is one group's slips by state.
+type TurnoutRow struct {
+	Group   string
+	Issued  int64 // not revoked
+	Cast    int64
+	Revoked int64
+}
+
+// Ledger is the SQL store of record.
+type Ledger interface {
+	CreateUser(ctx context.Context, u User) error
+	User(ctx context.Context, name string) (User, error)
+	CountUsers(ctx context.Context) (int64, error)
+
+	CreateCycle(ctx context.Context, c Cycle) error
+	Cycle(ctx context.Context, code string) (Cycle, error)
+	Cycles(ctx context.Context) ([]Cycle, error)
+	PutUnits(ctx context.Context, cycle string, units []Unit) error
+	Units(ctx context.Context, cycle string) ([]Unit, error)
+	PutPeople(ctx context.Context, cycle string, people []Person) error
+	People(ctx context.Context, cycle string) ([]Person, error)
+	// PutForm stores a form; EConflict if a meeting that uses it has opened.
+	PutForm(ctx context.Context, cycle string, f Form) error
+	Form(ctx context.Context, cycle, code string) (Form, error)
+	Forms(ctx context.Context, cycle string) ([]Form, error)
+	// PutMeeting creates or replaces a meeting that has not opened; an open
+	// or closed one is EConflict. It reports whether it created one.
+	PutMeeting(ctx context.Context, cycle string, m Meeting) (created bool, err error)
+	Meeting(ctx context.Context, cycle, code string) (MeetingRecord, error)
+	MeetingByID(ctx context.Context, id int64) (MeetingRecord, error)
+	Meetings(ctx context.Context, cycle string) ([]MeetingRecord, error)
+	// BatchMeeting returns the meeting a batch belongs to.
+	BatchMeeting(ctx context.Context, batchID string) (MeetingRecord, error)
+	OpenMeetings(ctx context.Context) ([]MeetingRecord, error)
+
+	// CreateBatch stores a batch and its token hashes; EConflict if the
+	// meeting has closed.
+	CreateBatch(ctx context.Context, b Batch, hashes []string) error
+	// RevokeBatch voids the batch's unused tokens and returns the batch
+	// (with its meeting) and how many were voided.
+	RevokeBatch(ctx context.Context, id string) (Batch, int64, error)
+	Turnout(ctx context.Context, meetingID int64) ([]TurnoutRow, error)
+
+	// OpenMeeting stores the snapshot and opens the meeting; EConflict if
+	// it is not pending.
+	OpenMeeting(ctx context.Context, id int64, def MeetingDef) error
+	// CloseMeeting ends voting: no cast commits after it returns. It
+	// returns the final count. EConflict if the meeting is not open.
+	CloseMeeting(ctx context.Context, id int64) (int64, error)
+	// Seal stores the sealed result of a closed meeting.
+	Seal(ctx context.Context, id int64, s Sealed) error
+
+	Token(ctx context.Context, hash string) (TokenInfo, error)
+	// CommitCasts runs one transaction: for each cast, spend its token if
+	// it is unused and its meeting open, and store its ballot. Outcomes
+	// line up with casts. Token hashes in one call are distinct.
+	CommitCasts(ctx context.Context, casts []Cast) ([]int, []Commit, error)
+	// Ballots returns a meeting's ballots ordered by id, and its count, read
+	// in one snapshot.
+	Ballots(ctx context.Context, meetingID int64) ([]StoredBallot, int64, error)
+}
+
+// StoredBallot is a ballot row as the ledger keeps it: answers as cast, in
+// canonical JSON.
+type StoredBallot struct {
+	ID      string
+	Group   string
+	Answers []byte
+}
+
+// Live is the live state in Redis: turnout, tally histograms, events and
+// rate limits. Everything in it can be rebuilt from the Ledger.
+type Live interface {
+	// Apply adds a committed group of ballots (ledger count Start→End) to
+	// the live tally, in ledger order even when calls arrive out of order,
+	// and publishes a turnout event.
+	Apply(ctx context.Context, meetingID, start, end int64, delta Tally) error
+	// Rebuild replaces the live state with a ledger snapshot taken at count
+	// unless the live state is already at or past it.
+	Rebuild(ctx context.Context, meetingID, count int64, full Tally) error
+	// Position returns the ledger count the live state has reached.
+	Position(ctx context.Context, meetingID int64) (int64, error)
+	// Tally returns the live tally and its position.
+	Tally(ctx context.Context, meetingID int64) (Tally, int64, error)
+	// Turnout returns ballots cast per group and the position.
+	Turnout(ctx context.Context, meetingID int64) (map[string]int64, int64, error)
+	// Notify publishes a turnout event for a meeting (batches, open, close).
+	Notify(ctx context.Context, meetingID int64) error
+	// Subscribe delivers the ids of meetings whose turnout changed, until
+	// ctx ends.
+	Subscribe(ctx context.Context) (<-chan int64, error)
+	// Fail records a failure of kind by who and reports whether who is
+	// still under limit failures per window.
+	Fail(ctx context.Context, kind, who string, limit int, window time.Duration) (bool, error)
+	// Blocked reports whether who has reached limit failures of kind.
+	Blocked(ctx context.Context, kind, who string, limit int) (bool, error)
+	// Drop removes the live state of a meeting (after it is sealed).
+	Drop(ctx context.Context, meetingID int64) error
+}

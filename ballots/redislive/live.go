@@ -1,0 +1,343 @@
+// Package redislive keeps Ceping's live state in Redis: turnout, tally
+// histograms, turnout events and failure rate limits. All keys of a meeting
+// share one hash tag, so each script touches one Cluster slot. Everything
+// here can be rebuilt from the ledger.
+package redislive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ceping/ceping/ballots"
+)
+
+var _ ballots.Live = (*Live)(nil)
+
+// Live implements ballots.Live on a go-redis UniversalClient.
+type Live struct {
+	rdb    redis.UniversalClient
+	prefix string
+	mini   *miniredis.Miniredis // the embedded server, if any
+}
+
+// New wraps a client; every key starts with prefix.
+func New(rdb redis.UniversalClient, prefix string) *Live {
+	return &Live{rdb: rdb, prefix: prefix}
+}
+
+// Connect opens the Redis at redisURL, or an embedded in-process Redis when
+// redisURL is empty. Accepted forms:
+//
+//	redis://[:password@]host:port[/db]           a single server
+//	rediss://…                                   the same over TLS
+//	redis-sentinel://[:password@]h1:p1,h2:p2/MASTER   Sentinel
+//	redis-cluster://[:password@]h1:p1,h2:p2      Cluster (or plain "h1:p1,h2:p2")
+func Connect(redisURL, prefix string) (*Live, error) {
+	if redisURL == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.Start(); err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		l := New(redis.NewClient(&redis.Options{Addr: m.Addr()}), prefix)
+		l.mini = m
+		return l, nil
+	}
+	opts, err := ParseURL(redisURL)
+	if err != nil {
+		return nil, err
+	}
+	return New(redis.NewUniversalClient(opts), prefix), nil
+}
+
+// ParseURL turns a CEPING_REDIS_URL into UniversalOptions with short
+// timeouts: a vote must not wait long on Redis.
+func ParseURL(s string) (*redis.UniversalOptions, error) {
+	u := &redis.UniversalOptions{DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1}
+	switch {
+	case strings.HasPrefix(s, "redis://"), strings.HasPrefix(s, "rediss://"):
+		o, err := redis.ParseURL(s)
+		if err != nil {
+			return nil, fmt.Errorf("CEPING_REDIS_URL: %w", err)
+		}
+		u.Addrs, u.Username, u.Password, u.DB, u.TLSConfig = []string{o.Addr}, o.Username, o.Password, o.DB, o.TLSConfig
+		return u, nil
+	case strings.HasPrefix(s, "redis-sentinel://"), strings.HasPrefix(s, "redis-cluster://"), !strings.Contains(s, "://"):
+		if !strings.Contains(s, "://") {
+			s = "redis-cluster://" + s
+		}
+		p, err := url.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("CEPING_REDIS_URL: %w", err)
+		}
+		u.Addrs = strings.Split(p.Host, ",")
+		if p.User != nil {
+			u.Username = p.User.Username()
+			u.Password, _ = p.User.Password()
+		}
+		if p.Scheme == "redis-sentinel" {
+			u.MasterName = strings.Trim(p.Path, "/")
+			if u.MasterName == "" {
+				return nil, errors.New("CEPING_REDIS_URL: a Sentinel URL names the master: redis-sentinel://h1:26379,h2:26379/mymaster")
+			}
+		} else if len(u.Addrs) == 1 {
+			u.IsClusterMode = true
+		}
+		return u, nil
+	}
+	return nil, fmt.Errorf("CEPING_REDIS_URL must start with redis://, rediss://, redis-sentinel:// or redis-cluster://")
+}
+
+// Client returns the underlying client.
+func (l *Live) Client() redis.UniversalClient { return l.rdb }
+
+// Embedded returns the in-process server, or nil.
+func (l *Live) Embedded() *miniredis.Miniredis { return l.mini }
+
+// Close closes the client and the embedded server.
+func (l *Live) Close() error {
+	err := l.rdb.Close()
+	if l.mini != nil {
+		l.mini.Close()
+	}
+	return err
+}
+
+func (l *Live) keys(id int64) []string {
+	tag := fmt.Sprintf("{%sm:%d}", l.prefix, id)
+	return []string{tag + ":t", tag + ":c", tag + ":q"}
+}
+
+func (l *Live) channel() string { return l.prefix + "events" }
+
+// The applier: increments arrive as "field\tdelta" lines. Ballot-count
+// fields (b␟group) also move the group's turnout.
+const luaApply = `
+local function apply(payload)
+  for line in string.gmatch(payload, "[^\n]+") do
+    local tab = string.find(line, "\t", 1, true)
+    local f = string.sub(line, 1, tab - 1)
+    local d = tonumber(string.sub(line, tab + 1))
+    redis.call('HINCRBY', KEYS[2], f, d)
+    if string.sub(f, 1, 2) == 'b\031' then
+      redis.call('HINCRBY', KEYS[1], 'g:' .. string.sub(f, 3), d)
+    end
+  end
+end
+local function drain(pos)
+  while true do
+    local key = tostring(pos)
+    local nxt = redis.call('HGET', KEYS[3], key)
+    if not nxt then return pos end
+    redis.call('HDEL', KEYS[3], key)
+    local nl = string.find(nxt, "\n", 1, true)
+    apply(string.sub(nxt, nl + 1))
+    pos = tonumber(string.sub(nxt, 1, nl - 1))
+  end
+end
+`
+
+// apply: KEYS turnout, tally, pending; ARGV start, end, payload, channel, id.
+// A group whose start is past the current position waits in pending until
+// the groups before it arrive; one already applied is ignored.
+var scriptApply = redis.NewScript(luaApply + `
+local pos = tonumber(redis.call('HGET', KEYS[1], 'pos') or '0')
+local start, stop = tonumber(ARGV[1]), tonumber(ARGV[2])
+if stop <= pos then return pos end
+if start > pos then
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. "\n" .. ARGV[3])
+  return pos
+end
+apply(ARGV[3])
+pos = drain(stop)
+redis.call('HSET', KEYS[1], 'pos', pos)
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return pos
+`)
+
+// rebuild: KEYS as above; ARGV count, full payload, channel, id. Replaces the
+// state unless it is already at or past count, then applies what waits.
+var scriptRebuild = redis.NewScript(luaApply + `
+local pos = tonumber(redis.call('HGET', KEYS[1], 'pos') or '-1')
+local count = tonumber(ARGV[1])
+if pos >= count then return pos end
+redis.call('DEL', KEYS[1], KEYS[2])
+apply(ARGV[2])
+local pend = redis.call('HKEYS', KEYS[3])
+for _, k in ipairs(pend) do
+  if tonumber(k) < count then redis.call('HDEL', KEYS[3], k) end
+end
+pos = drain(count)
+redis.call('HSET', KEYS[1], 'pos', pos)
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return pos
+`)
+
+// read: KEYS turnout, tally → {pos, field, value, …}, one atomic snapshot.
+var scriptRead = redis.NewScript(`
+local out = {redis.call('HGET', KEYS[1], 'pos') or '0'}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all do out[#out + 1] = all[i] end
+return out
+`)
+
+func encode(t ballots.Tally) string {
+	fields := make([]string, 0, len(t))
+	for f, n := range t {
+		if n != 0 {
+			fields = append(fields, f)
+		}
+	}
+	sort.Strings(fields)
+	var sb strings.Builder
+	for _, f := range fields {
+		sb.WriteString(f)
+		sb.WriteByte('\t')
+		sb.WriteString(strconv.FormatInt(t[f], 10))
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// Apply implements ballots.Live.
+func (l *Live) Apply(ctx context.Context, id, start, end int64, delta ballots.Tally) error {
+	err := scriptApply.Run(ctx, l.rdb, l.keys(id), start, end, encode(delta), l.channel(), id).Err()
+	if err != nil {
+		return fmt.Errorf("apply live tally: %w", err)
+	}
+	return nil
+}
+
+// Rebuild implements ballots.Live.
+func (l *Live) Rebuild(ctx context.Context, id, count int64, full ballots.Tally) error {
+	err := scriptRebuild.Run(ctx, l.rdb, l.keys(id), count, encode(full), l.channel(), id).Err()
+	if err != nil {
+		return fmt.Errorf("rebuild live tally: %w", err)
+	}
+	return nil
+}
+
+// Position implements ballots.Live.
+func (l *Live) Position(ctx context.Context, id int64) (int64, error) {
+	n, err := l.rdb.HGet(ctx, l.keys(id)[0], "pos").Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// Tally implements ballots.Live.
+func (l *Live) Tally(ctx context.Context, id int64) (ballots.Tally, int64, error) {
+	vals, err := scriptRead.Run(ctx, l.rdb, l.keys(id)[:2]).StringSlice()
+	if err != nil {
+		return nil, 0, fmt.Errorf("read live tally: %w", err)
+	}
+	pos, _ := strconv.ParseInt(vals[0], 10, 64)
+	t := ballots.Tally{}
+	for i := 1; i+1 < len(vals); i += 2 {
+		n, _ := strconv.ParseInt(vals[i+1], 10, 64)
+		if n != 0 {
+			t[vals[i]] = n
+		}
+	}
+	return t, pos, nil
+}
+
+// Turnout implements ballots.Live.
+func (l *Live) Turnout(ctx context.Context, id int64) (map[string]int64, int64, error) {
+	all, err := l.rdb.HGetAll(ctx, l.keys(id)[0]).Result()
+	if err != nil {
+		return nil, 0, err
+	}
+	out := map[string]int64{}
+	var pos int64
+	for k, v := range all {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if k == "pos" {
+			pos = n
+		} else if g, ok := strings.CutPrefix(k, "g:"); ok {
+			out[g] = n
+		}
+	}
+	return out, pos, nil
+}
+
+// Notify implements ballots.Live.
+func (l *Live) Notify(ctx context.Context, id int64) error {
+	return l.rdb.Publish(ctx, l.channel(), id).Err()
+}
+
+// Subscribe implements ballots.Live.
+func (l *Live) Subscribe(ctx context.Context) (<-chan int64, error) {
+	ps := l.rdb.Subscribe(ctx, l.channel())
+	if _, err := ps.Receive(ctx); err != nil {
+		ps.Close()
+		return nil, err
+	}
+	out := make(chan int64, 64)
+	go func() {
+		defer close(out)
+		defer ps.Close()
+		msgs := ps.Channel(redis.WithChannelHealthCheckInterval(5 * time.Second))
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case m, ok := <-msgs:
+				if !ok {
+					return
+				}
+				if id, err := strconv.ParseInt(m.Payload, 10, 64); err == nil {
+					select {
+					case out <- id:
+					default: // the hub is busy; it polls anyway
+					}
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+func (l *Live) limitKey(kind, who string) string { return l.prefix + "rl:" + kind + ":" + who }
+
+// Fail implements ballots.Live.
+func (l *Live) Fail(ctx context.Context, kind, who string, limit int, window time.Duration) (bool, error) {
+	key := l.limitKey(kind, who)
+	pipe := l.rdb.TxPipeline()
+	incr := pipe.Incr(ctx, key)
+	pipe.ExpireNX(ctx, key, window)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return true, err
+	}
+	return incr.Val() <= int64(limit), nil
+}
+
+// Blocked implements ballots.Live.
+func (l *Live) Blocked(ctx context.Context, kind, who string, limit int) (bool, error) {
+	n, err := l.rdb.Get(ctx, l.limitKey(kind, who)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	return n >= int64(limit), err
+}
+
+// Drop implements ballots.Live.
+func (l *Live) Drop(ctx context.Context, id int64) error {
+	k := l.keys(id)
+	// One key per call: keys share a slot, but keep it simple for Cluster.
+	for _, key := range k {
+		if err := l.rdb.Del(ctx, key).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,503 @@
+package ballots
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// ---- Accounts ----
+
+// CreateUser adds an organizer account. EInvalid for a bad name, role or
+// password; EConflict if the name is taken.
+func (s *Service) CreateUser(ctx context.Context, name, role, password string) error {
+	var v validator
+	v.code("name", name)
+	if !oneOf(role, []string{RoleAdmin, RoleGroup, RoleViewer}) {
+		v.add("role", "角色须为 admin、group 或 viewer，而不是 %q", role)
+	}
+	if n := utf8.RuneCountInString(password); n < 8 || len(password) > 72 {
+		v.add("password", "密码须为 8 到 72 个字符 (password: 8 to 72 characters)")
+	}
+	if err := v.err("账号"); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.ledger.CreateUser(ctx, User{Name: name, Role: role, PasswordHash: string(hash)})
+}
+
+// Authenticate returns the user whose name and password match, or
+// EUnauthorized (the same for an unknown name as for a wrong password).
+func (s *Service) Authenticate(ctx context.Context, name, password string) (User, error) {
+	bad := Errorf(EUnauthorized, "用户名或密码错误 (wrong username or password)")
+	u, err := s.ledger.User(ctx, name)
+	if ErrorCode(err) == ENotFound {
+		// Spend the same time as a real check so names cannot be probed.
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return User{}, bad
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return User{}, bad
+	}
+	return u, nil
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
+
+// User returns an account by name.
+func (s *Service) User(ctx context.Context, name string) (User, error) { return s.ledger.User(ctx, name) }
+
+// EnsureAdmin creates the user admin when no account exists yet, with
+// password, or a generated one if password is empty. It returns the
+// password it set, or "" when accounts already existed.
+func (s *Service) EnsureAdmin(ctx context.Context, password string) (string, error) {
+	n, err := s.ledger.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	if password == "" {
+		password = GeneratePassword()
+	}
+	if err := s.CreateUser(ctx, "admin", RoleAdmin, password); err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
+// GeneratePassword returns 16 random characters that are easy to read aloud.
+func GeneratePassword() string {
+	const chars = "abcdefghijkmnpqrstuvwxyz23456789"
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return string(b)
+}
+
+// CanRun reports whether u may run meeting m: admins run all, group users
+// the meetings whose staff lists them.
+func CanRun(u User, m Meeting) bool {
+	return u.Role == RoleAdmin || (u.Role == RoleGroup && oneOf(u.Name, m.Staff))
+}
+
+// CanRead reports whether u may read m's turnout and results.
+func CanRead(u User, m Meeting) bool { return u.Role == RoleViewer || CanRun(u, m) }
+
+// ---- Setting up a year ----
+
+// CreateCycle adds a year. EConflict if its code exists.
+func (s *Service) CreateCycle(ctx context.Context, c Cycle) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.ledger.CreateCycle(ctx, c)
+}
+
+// Cycles lists the years.
+func (s *Service) Cycles(ctx context.Context) ([]Cycle, error) { return s.ledger.Cycles(ctx) }
+
+// PutUnits replaces a year's units.
+func (s *Service) PutUnits(ctx context.Context, cycle string, units []Unit) error {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return err
+	}
+	if err := ValidateUnits(units); err != nil {
+		return err
+	}
+	return s.ledger.PutUnits(ctx, cycle, units)
+}
+
+// Units lists a year's units.
+func (s *Service) Units(ctx context.Context, cycle string) ([]Unit, error) {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return nil, err
+	}
+	return s.ledger.Units(ctx, cycle)
+}
+
+// PutPeople replaces a year's people; each must belong to a known unit.
+func (s *Service) PutPeople(ctx context.Context, cycle string, people []Person) error {
+	units, err := s.Units(ctx, cycle)
+	if err != nil {
+		return err
+	}
+	byCode := map[string]Unit{}
+	for _, u := range units {
+		byCode[u.Code] = u
+	}
+	if err := ValidatePeople(people, byCode); err != nil {
+		return err
+	}
+	return s.ledger.PutPeople(ctx, cycle, people)
+}
+
+// People lists a year's people.
+func (s *Service) People(ctx context.Context, cycle string) ([]Person, error) {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return nil, err
+	}
+	return s.ledger.People(ctx, cycle)
+}
+
+// PutForm stores a form. EConflict once a meeting using it has opened.
+func (s *Service) PutForm(ctx context.Context, cycle string, f Form) error {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return err
+	}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	return s.ledger.PutForm(ctx, cycle, f)
+}
+
+// Form returns a form.
+func (s *Service) Form(ctx context.Context, cycle, code string) (Form, error) {
+	return s.ledger.Form(ctx, cycle, code)
+}
+
+// PutMeeting creates or replaces a meeting. An open or closed meeting
+// answers EConflict before anything else is checked.
+func (s *Service) PutMeeting(ctx context.Context, cycle string, m Meeting) (bool, error) {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return false, err
+	}
+	if rec, err := s.ledger.Meeting(ctx, cycle, m.Code); err == nil && rec.Meeting.Status != StatusPending {
+		return false, Errorf(EConflict, "会议已开始或已结束，不能再修改 (the meeting has opened: it can no longer change)")
+	} else if err != nil && ErrorCode(err) != ENotFound {
+		return false, err
+	}
+	if err := m.Validate(); err != nil {
+		return false, err
+	}
+	var v validator
+	if m.Host != "" {
+		units, err := s.ledger.Units(ctx, cycle)
+		if err != nil {
+			return false, err
+		}
+		found := false
+		for _, u := range units {
+			found = found || u.Code == m.Host
+		}
+		if !found {
+			v.add("host", "被考核单位 %q 不存在，请先在单位名单中添加 (unknown unit)", m.Host)
+		}
+	}
+	for i, g := range m.Groups {
+		if _, err := s.ledger.Form(ctx, cycle, g.Form); ErrorCode(err) == ENotFound {
+			v.add(fmt.Sprintf("groups[%d].form", i), "表单 %q 不存在，请先创建 (unknown form)", g.Form)
+		} else if err != nil {
+			return false, err
+		}
+	}
+	for i, name := range m.Staff {
+		if _, err := s.ledger.User(ctx, name); ErrorCode(err) == ENotFound {
+			v.add(fmt.Sprintf("staff[%d]", i), "账号 %q 不存在 (unknown user)", name)
+		} else if err != nil {
+			return false, err
+		}
+	}
+	if err := v.err("会议"); err != nil {
+		return false, err
+	}
+	m.Status = StatusPending
+	return s.ledger.PutMeeting(ctx, cycle, m)
+}
+
+// Meeting returns a meeting record.
+func (s *Service) Meeting(ctx context.Context, cycle, code string) (MeetingRecord, error) {
+	return s.ledger.Meeting(ctx, cycle, code)
+}
+
+// Meetings lists a year's meetings.
+func (s *Service) Meetings(ctx context.Context, cycle string) ([]MeetingRecord, error) {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return nil, err
+	}
+	return s.ledger.Meetings(ctx, cycle)
+}
+
+// MaxBatch is the largest number of slips one batch may hold.
+const MaxBatch = 10000
+
+// IssuedBatch is a new batch with its slips' codes: the only time the
+// plaintext codes exist.
+type IssuedBatch struct {
+	Batch
+	Tokens []Token `json:"-"`
+}
+
+// IssueBatch creates count slips for a group of a meeting that has not
+// closed. EInvalid for an unknown group or a count outside 1..MaxBatch.
+func (s *Service) IssueBatch(ctx context.Context, rec MeetingRecord, group string, count int) (IssuedBatch, error) {
+	var v validator
+	found := false
+	for _, g := range rec.Meeting.Groups {
+		found = found || g.Code == group
+	}
+	if !found {
+		codes := make([]string, len(rec.Meeting.Groups))
+		for i, g := range rec.Meeting.Groups {
+			codes[i] = g.Code
+		}
+		v.add("group", "会议没有参评类别 %q，可选：%s (unknown group)", group, strings.Join(codes, "、"))
+	}
+	if count < 1 || count > MaxBatch {
+		v.add("count", "每批票数须在 1 到 %d 之间 (count from 1 to %d)", MaxBatch, MaxBatch)
+	}
+	if err := v.err("发票"); err != nil {
+		return IssuedBatch{}, err
+	}
+	if rec.Meeting.Status == StatusClosed {
+		return IssuedBatch{}, Errorf(EConflict, "测评已结束，不能再发票 (the meeting has closed)")
+	}
+	b := IssuedBatch{Batch: Batch{ID: "B" + s.randomHex(8), MeetingID: rec.ID, Group: group, Count: count}}
+	hashes := make([]string, count)
+	for i := range hashes {
+		t, err := NewToken(s.opt.Rand)
+		if err != nil {
+			return IssuedBatch{}, fmt.Errorf("issue batch: %w", err)
+		}
+		b.Tokens = append(b.Tokens, t)
+		hashes[i] = t.Hash()
+	}
+	if err := s.ledger.CreateBatch(ctx, b.Batch, hashes); err != nil {
+		return IssuedBatch{}, err
+	}
+	s.turnoutChanged(ctx, rec.ID)
+	return b, nil
+}
+
+// RevokeBatch voids a batch's unused slips.
+func (s *Service) RevokeBatch(ctx context.Context, id string) (Batch, int64, error) {
+	b, n, err := s.ledger.RevokeBatch(ctx, id)
+	if err == nil {
+		s.turnoutChanged(ctx, b.MeetingID)
+	}
+	return b, n, err
+}
+
+// BatchMeeting returns the meeting a batch belongs to, for permission checks.
+func (s *Service) BatchMeeting(ctx context.Context, batchID string) (MeetingRecord, error) {
+	return s.ledger.BatchMeeting(ctx, batchID)
+}
+
+// Open snapshots the meeting's forms, units and people and opens voting.
+func (s *Service) Open(ctx context.Context, rec MeetingRecord) error {
+	if rec.Meeting.Status != StatusPending {
+		return Errorf(EConflict, "会议已经开始或已结束 (the meeting is %s)", rec.Meeting.Status)
+	}
+	units, err := s.ledger.Units(ctx, rec.Cycle)
+	if err != nil {
+		return err
+	}
+	people, err := s.ledger.People(ctx, rec.Cycle)
+	if err != nil {
+		return err
+	}
+	m := rec.Meeting
+	def := MeetingDef{Cycle: rec.Cycle, Code: m.Code, Title: m.Title, Kind: m.Kind, Host: m.Host, Date: m.Date}
+	for _, g := range m.Groups {
+		f, err := s.ledger.Form(ctx, rec.Cycle, g.Form)
+		if err != nil {
+			return fmt.Errorf("open meeting %s: form %s: %w", m.Code, g.Form, err)
+		}
+		secs, err := expandForm(f, m.Host, units, people)
+		if err != nil {
+			return err
+		}
+		def.Groups = append(def.Groups, GroupDef{Code: g.Code, Name: g.Name, Form: f.Code, FormTitle: f.Title, Sections: secs})
+	}
+	if err := s.ledger.OpenMeeting(ctx, rec.ID, def); err != nil {
+		return err
+	}
+	s.turnoutChanged(ctx, rec.ID)
+	return nil
+}
+
+// Close ends voting and seals the tally: it recounts the ledger, compares
+// the recount with the live tally, and stores the count, the digest and the
+// recount. A meeting closed but not yet sealed (a crash in between) is
+// sealed by calling Close again.
+func (s *Service) Close(ctx context.Context, rec MeetingRecord) (Sealed, error) {
+	switch {
+	case rec.Meeting.Status == StatusPending:
+		return Sealed{}, Errorf(EConflict, "会议尚未开始 (the meeting has not opened)")
+	case rec.Sealed != nil:
+		return Sealed{}, Errorf(EConflict, "会议已经结束并封存 (the meeting is already closed and sealed)")
+	case rec.Meeting.Status == StatusOpen:
+		if _, err := s.ledger.CloseMeeting(ctx, rec.ID); err != nil {
+			return Sealed{}, err
+		}
+	}
+	recount, n, ballots, err := s.recountBallots(ctx, rec.ID)
+	if err != nil {
+		return Sealed{}, fmt.Errorf("close meeting %s: %w", rec.Meeting.Code, err)
+	}
+	sealed := Sealed{Ballots: n, Digest: Digest(ballots), Tally: recount, LiveCheck: s.liveCheck(ctx, rec.ID, n, recount)}
+	if err := s.ledger.Seal(ctx, rec.ID, sealed); err != nil {
+		return Sealed{}, err
+	}
+	if sealed.LiveCheck == "mismatch" {
+		s.log.Error("close: live tally differs from the ledger recount; the recount is sealed", "meeting", rec.Meeting.Code)
+	}
+	s.turnoutChanged(ctx, rec.ID)
+	if err := s.live.Drop(ctx, rec.ID); err != nil {
+		s.log.Warn("close: drop live state", "err", err)
+	}
+	return sealed, nil
+}
+
+// liveCheck compares the live tally with the recount once the live state
+// has caught up with the ledger (waiting up to two seconds for the last
+// casts to reach Redis).
+func (s *Service) liveCheck(ctx context.Context, id, n int64, recount Tally) string {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		t, pos, err := s.live.Tally(ctx, id)
+		if err != nil {
+			return "unavailable"
+		}
+		if pos == n {
+			if t.Equal(recount) {
+				return "match"
+			}
+			return "mismatch"
+		}
+		if pos > n || time.Now().After(deadline) {
+			// The live state lost track (Redis restarted and was not yet
+			// rebuilt): there is nothing independent to compare with.
+			return "unavailable"
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// ---- Watching and results ----
+
+// Turnout is the only figure shown while a meeting is open.
+type Turnout struct {
+	Status  string         `json:"status"`
+	Issued  int64          `json:"issued"`
+	Cast    int64          `json:"cast"`
+	Revoked int64          `json:"revoked"`
+	Groups  []GroupTurnout `json:"groups"`
+	Live    bool           `json:"live"` // false: read from the ledger while Redis is away
+}
+
+// GroupTurnout is one voter group's turnout.
+type GroupTurnout struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Issued int64  `json:"issued"`
+	Cast   int64  `json:"cast"`
+}
+
+type cachedTurnout struct {
+	at  time.Time
+	val Turnout
+}
+
+func (s *Service) turnoutChanged(ctx context.Context, id int64) {
+	s.turnoutCache.Delete(id)
+	if err := s.live.Notify(ctx, id); err != nil {
+		s.liveFailed(err)
+	}
+	s.hub.poke(id)
+}
+
+// TurnoutByID returns a meeting's turnout: slips issued and revoked from
+// the ledger (cached for half a second), ballots cast from the live state,
+// or from the ledger while the live state is away or behind.
+func (s *Service) TurnoutByID(ctx context.Context, id int64) (Turnout, error) {
+	if c, ok := s.turnoutCache.Load(id); ok && time.Since(c.(cachedTurnout).at) < 500*time.Millisecond {
+		return c.(cachedTurnout).val, nil
+	}
+	rec, err := s.ledger.MeetingByID(ctx, id)
+	if err != nil {
+		return Turnout{}, err
+	}
+	rows, err := s.ledger.Turnout(ctx, id)
+	if err != nil {
+		return Turnout{}, err
+	}
+	byGroup := map[string]TurnoutRow{}
+	for _, r := range rows {
+		byGroup[r.Group] = r
+	}
+	t := Turnout{Status: rec.Meeting.Status, Groups: []GroupTurnout{}}
+	live, pos, err := s.live.Turnout(ctx, id)
+	t.Live = err == nil && pos >= rec.Cast && rec.Meeting.Status == StatusOpen
+	for _, g := range rec.Meeting.Groups {
+		r := byGroup[g.Code]
+		gt := GroupTurnout{Code: g.Code, Name: g.Name, Issued: r.Issued, Cast: r.Cast}
+		if t.Live {
+			gt.Cast = live[g.Code]
+		}
+		t.Issued += gt.Issued
+		t.Cast += gt.Cast
+		t.Revoked += r.Revoked
+		t.Groups = append(t.Groups, gt)
+	}
+	s.turnoutCache.Store(id, cachedTurnout{at: time.Now(), val: t})
+	return t, nil
+}
+
+// Results returns a closed meeting's sealed result; EMeetingOpen before.
+func (s *Service) Results(ctx context.Context, rec MeetingRecord) (Result, error) {
+	if rec.Sealed == nil || rec.Def == nil {
+		return Result{}, Errorf(EMeetingOpen, "测评进行中或尚未封存，结束后才能查看结果 (results are sealed until the meeting closes)")
+	}
+	return BuildResult(rec.Def, *rec.Sealed, s.opt.MinGroup), nil
+}
+
+// BallotList is the anonymous ballots of a closed meeting, for recounting.
+type BallotList struct {
+	Ballots    []Ballot `json:"ballots"`
+	Suppressed bool     `json:"suppressed,omitempty"`
+	Note       string   `json:"note,omitempty"`
+}
+
+// Ballots returns a closed meeting's anonymous ballots in random-key order.
+// Ballots of groups that results suppress carry no group; a meeting with
+// fewer than k ballots lists none.
+func (s *Service) Ballots(ctx context.Context, rec MeetingRecord) (BallotList, error) {
+	if rec.Sealed == nil {
+		return BallotList{}, Errorf(EMeetingOpen, "测评进行中或尚未封存，结束后才能查看选票 (ballots are sealed until the meeting closes)")
+	}
+	if rec.Sealed.Ballots < s.opt.MinGroup {
+		return BallotList{Ballots: []Ballot{}, Suppressed: true,
+			Note: fmt.Sprintf("票数少于 %d 张，不公开选票 (fewer than %d ballots: not shown)", s.opt.MinGroup, s.opt.MinGroup)}, nil
+	}
+	_, _, ballots, err := s.recountBallots(ctx, rec.ID)
+	if err != nil {
+		return BallotList{}, err
+	}
+	hidden := SuppressedGroups(rec.Def, rec.Sealed.Tally, s.opt.MinGroup)
+	for i := range ballots {
+		if hidden[ballots[i].Group] {
+			ballots[i].Group = ""
+		}
+	}
+	sort.Slice(ballots, func(i, j int) bool { return ballots[i].ID < ballots[j].ID })
+	return BallotList{Ballots: ballots}, nil
+}
+
+// IsNotFound reports whether err is ENotFound.
+func IsNotFound(err error) bool { return ErrorCode(err) == ENotFound }
+

@@ -1,0 +1,404 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/ceping/ceping/ballots"
+)
+
+// lockMeeting reads a meeting's status and count inside tx, locking the row
+// on PostgreSQL (SQLite's immediate transaction already holds the one write
+// lock). Casts, close and batch issue all take this lock, so a cast either
+// commits before close or sees the meeting closed.
+func (s *Store) lockMeeting(tx *gorm.DB, id int64) (status string, count int64, err error) {
+	q := `SELECT status, cast_count FROM meetings WHERE id = ?`
+	if s.dialect == "postgres" {
+		q += ` FOR UPDATE`
+	}
+	row := tx.Raw(q, id).Row()
+	if err := row.Scan(&status, &count); err != nil {
+		return "", 0, notFound(err, "会议", "meeting")
+	}
+	return status, count, nil
+}
+
+// CreateBatch implements ballots.Ledger.
+func (s *Store) CreateBatch(ctx context.Context, b ballots.Batch, hashes []string) error {
+	return s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		status, _, err := s.lockMeeting(tx, b.MeetingID)
+		if err != nil {
+			return err
+		}
+		if status == ballots.StatusClosed {
+			return ballots.Errorf(ballots.EConflict, "测评已结束，不能再发票 (the meeting has closed)")
+		}
+		if err := tx.Create(&batchRow{ID: b.ID, MeetingID: b.MeetingID, GroupCode: b.Group, Count: b.Count}).Error; err != nil {
+			return err
+		}
+		const chunk = 500
+		for i := 0; i < len(hashes); i += chunk {
+			part := hashes[i:min(i+chunk, len(hashes))]
+			var sb strings.Builder
+			args := make([]any, 0, len(part)*4)
+			sb.WriteString(`INSERT INTO tokens (hash, meeting_id, group_code, batch_id) VALUES `)
+			for j, h := range part {
+				if j > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(`(?,?,?,?)`)
+				args = append(args, h, b.MeetingID, b.Group, b.ID)
+			}
+			if err := tx.Exec(sb.String(), args...).Error; err != nil {
+				return fmt.Errorf("insert tokens: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// RevokeBatch implements ballots.Ledger.
+func (s *Store) RevokeBatch(ctx context.Context, id string) (ballots.Batch, int64, error) {
+	var b batchRow
+	var n int64
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Take(&b, "id = ?", id).Error; err != nil {
+			return notFound(err, "批次 "+id, "batch "+id)
+		}
+		// Lock the meeting so revoking races neither casts nor close.
+		if _, _, err := s.lockMeeting(tx, b.MeetingID); err != nil {
+			return err
+		}
+		res := tx.Exec(`UPDATE tokens SET state = ? WHERE batch_id = ? AND state = ?`, ballots.TokenRevoked, id, ballots.TokenUnused)
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		return tx.Model(&batchRow{}).Where("id = ?", id).Update("revoked", true).Error
+	})
+	return ballots.Batch{ID: b.ID, MeetingID: b.MeetingID, Group: b.GroupCode, Count: b.Count, Revoked: true}, n, err
+}
+
+// Turnout implements ballots.Ledger.
+func (s *Store) Turnout(ctx context.Context, meetingID int64) ([]ballots.TurnoutRow, error) {
+	rows, err := s.r.WithContext(ctx).Raw(`SELECT group_code, state, count(*) FROM tokens WHERE meeting_id = ? GROUP BY group_code, state`, meetingID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	by := map[string]*ballots.TurnoutRow{}
+	var order []string
+	for rows.Next() {
+		var g string
+		var state int
+		var n int64
+		if err := rows.Scan(&g, &state, &n); err != nil {
+			return nil, err
+		}
+		r := by[g]
+		if r == nil {
+			r = &ballots.TurnoutRow{Group: g}
+			by[g] = r
+			order = append(order, g)
+		}
+		switch state {
+		case ballots.TokenRevoked:
+			r.Revoked += n
+		case ballots.TokenSpent:
+			r.Cast += n
+			r.Issued += n
+		default:
+			r.Issued += n
+		}
+	}
+	out := make([]ballots.TurnoutRow, 0, len(order))
+	for _, g := range order {
+		out = append(out, *by[g])
+	}
+	return out, rows.Err()
+}
+
+// OpenMeeting implements ballots.Ledger.
+func (s *Store) OpenMeeting(ctx context.Context, id int64, def ballots.MeetingDef) error {
+	body, err := json.Marshal(def)
+	if err != nil {
+		return err
+	}
+	res := s.w.WithContext(ctx).Exec(`UPDATE meetings SET status = ?, def = ? WHERE id = ? AND status = ?`,
+		ballots.StatusOpen, string(body), id, ballots.StatusPending)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ballots.Errorf(ballots.EConflict, "会议已经开始或已结束 (the meeting is not pending)")
+	}
+	return nil
+}
+
+// CloseMeeting implements ballots.Ledger.
+func (s *Store) CloseMeeting(ctx context.Context, id int64) (int64, error) {
+	var count int64
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		status, n, err := s.lockMeeting(tx, id)
+		if err != nil {
+			return err
+		}
+		if status != ballots.StatusOpen {
+			return ballots.Errorf(ballots.EConflict, "会议不在进行中 (the meeting is %s)", status)
+		}
+		count = n
+		return tx.Exec(`UPDATE meetings SET status = ? WHERE id = ?`, ballots.StatusClosed, id).Error
+	})
+	return count, err
+}
+
+// Seal implements ballots.Ledger. On PostgreSQL it also rewrites the
+// meeting's ballot rows, so that every row carries the seal's transaction id
+// instead of the id of the cast that wrote it.
+func (s *Store) Seal(ctx context.Context, id int64, sealed ballots.Sealed) error {
+	body, err := json.Marshal(sealed)
+	if err != nil {
+		return err
+	}
+	return s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE meetings SET sealed = ? WHERE id = ? AND status = ? AND sealed IS NULL`, string(body), id, ballots.StatusClosed)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ballots.Errorf(ballots.EConflict, "会议已封存或未结束 (already sealed or not closed)")
+		}
+		if s.dialect == "postgres" {
+			return tx.Exec(`UPDATE ballots SET group_code = group_code WHERE meeting_id = ?`, id).Error
+		}
+		return nil
+	})
+}
+
+// Token implements ballots.Ledger.
+func (s *Store) Token(ctx context.Context, hash string) (ballots.TokenInfo, error) {
+	var t ballots.TokenInfo
+	var key sql.NullString
+	row := s.r.WithContext(ctx).Raw(`SELECT t.meeting_id, t.group_code, t.state, t.key_hash, m.status
+		FROM tokens t JOIN meetings m ON m.id = t.meeting_id WHERE t.hash = ?`, hash).Row()
+	if err := row.Scan(&t.MeetingID, &t.Group, &t.State, &key, &t.MeetingStatus); err != nil {
+		return t, notFound(err, "票", "slip")
+	}
+	t.KeyHash = key.String
+	return t, nil
+}
+
+// CommitCasts implements ballots.Ledger: one transaction for the whole
+// group; per meeting, lock it, spend the unused tokens in one statement,
+// insert the ballots of the spent ones in one statement, and advance the
+// meeting's count.
+func (s *Store) CommitCasts(ctx context.Context, casts []ballots.Cast) ([]int, []ballots.Commit, error) {
+	outcomes := make([]int, len(casts))
+	var commits []ballots.Commit
+	byMeeting := map[int64][]int{}
+	var ids []int64
+	for i, c := range casts {
+		if _, ok := byMeeting[c.MeetingID]; !ok {
+			ids = append(ids, c.MeetingID)
+		}
+		byMeeting[c.MeetingID] = append(byMeeting[c.MeetingID], i)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) // one lock order
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		commits = commits[:0]
+		for _, mid := range ids {
+			idx := byMeeting[mid]
+			status, count, err := s.lockMeeting(tx, mid)
+			if err != nil {
+				return err
+			}
+			if status != ballots.StatusOpen {
+				for _, i := range idx {
+					outcomes[i] = ballots.CastNotOpen
+				}
+				continue
+			}
+			spent, err := s.spend(tx, mid, casts, idx)
+			if err != nil {
+				return err
+			}
+			var counted []int
+			var missing []int
+			for _, i := range idx {
+				if spent[casts[i].TokenHash] {
+					outcomes[i] = ballots.CastCounted
+					counted = append(counted, i)
+				} else {
+					missing = append(missing, i)
+				}
+			}
+			if len(missing) > 0 {
+				if err := s.explain(tx, casts, missing, outcomes); err != nil {
+					return err
+				}
+			}
+			if len(counted) == 0 {
+				continue
+			}
+			c := ballots.Commit{MeetingID: mid, Start: count, End: count + int64(len(counted))}
+			for _, i := range counted {
+				c.Ballots = append(c.Ballots, casts[i].Ballot)
+			}
+			if err := insertBallots(tx, mid, c.Ballots); err != nil {
+				return err
+			}
+			if err := tx.Exec(`UPDATE meetings SET cast_count = ? WHERE id = ?`, c.End, mid).Error; err != nil {
+				return err
+			}
+			commits = append(commits, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit %d casts: %w", len(casts), err)
+	}
+	return outcomes, commits, nil
+}
+
+// spend marks the unused tokens among casts[idx] spent with their keys and
+// returns the hashes it spent.
+func (s *Store) spend(tx *gorm.DB, mid int64, casts []ballots.Cast, idx []int) (map[string]bool, error) {
+	var sb strings.Builder
+	args := make([]any, 0, len(idx)*2+3)
+	sb.WriteString(`UPDATE tokens SET state = ?, key_hash = v.column2 FROM (VALUES `)
+	args = append(args, ballots.TokenSpent)
+	for j, i := range idx {
+		if j > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`(?,?)`)
+		args = append(args, casts[i].TokenHash, casts[i].KeyHash)
+	}
+	sb.WriteString(`) AS v WHERE tokens.hash = v.column1 AND tokens.meeting_id = ? AND tokens.state = ? RETURNING tokens.hash`)
+	args = append(args, mid, ballots.TokenUnused)
+	rows, err := tx.Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("spend tokens: %w", err)
+	}
+	defer rows.Close()
+	spent := map[string]bool{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		spent[h] = true
+	}
+	return spent, rows.Err()
+}
+
+// explain sets the outcome of the casts[missing], whose tokens were not spent.
+func (s *Store) explain(tx *gorm.DB, casts []ballots.Cast, missing []int, outcomes []int) error {
+	type st struct {
+		state int
+		key   string
+	}
+	found := map[string]st{}
+	hashes := make([]string, len(missing))
+	for j, i := range missing {
+		hashes[j] = casts[i].TokenHash
+	}
+	rows, err := tx.Raw(`SELECT hash, state, key_hash FROM tokens WHERE hash IN ?`, hashes).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		var state int
+		var key sql.NullString
+		if err := rows.Scan(&h, &state, &key); err != nil {
+			return err
+		}
+		found[h] = st{state, key.String}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, i := range missing {
+		t, ok := found[casts[i].TokenHash]
+		switch {
+		case !ok:
+			outcomes[i] = ballots.CastNotFound
+		case t.state == ballots.TokenRevoked:
+			outcomes[i] = ballots.CastRevoked
+		case t.state == ballots.TokenSpent && t.key == casts[i].KeyHash:
+			outcomes[i] = ballots.CastResent
+		case t.state == ballots.TokenSpent:
+			outcomes[i] = ballots.CastUsed
+		default:
+			outcomes[i] = ballots.CastNotFound // a token of another meeting
+		}
+	}
+	return nil
+}
+
+// insertBallots stores ballots in id order: ids are random, so neither the
+// statement nor the storage order follows the order of casting.
+func insertBallots(tx *gorm.DB, mid int64, bs []ballots.Ballot) error {
+	sorted := make([]ballots.Ballot, len(bs))
+	copy(sorted, bs)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	var sb strings.Builder
+	args := make([]any, 0, len(sorted)*4)
+	sb.WriteString(`INSERT INTO ballots (id, meeting_id, group_code, answers) VALUES `)
+	for j, b := range sorted {
+		answers, err := json.Marshal(b.Answers)
+		if err != nil {
+			return err
+		}
+		if j > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`(?,?,?,?)`)
+		args = append(args, b.ID, mid, b.Group, string(answers))
+	}
+	if err := tx.Exec(sb.String(), args...).Error; err != nil {
+		return fmt.Errorf("insert ballots: %w", err)
+	}
+	return nil
+}
+
+// Ballots implements ballots.Ledger.
+func (s *Store) Ballots(ctx context.Context, meetingID int64) ([]ballots.StoredBallot, int64, error) {
+	var out []ballots.StoredBallot
+	var count int64
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == "postgres" {
+		opts.Isolation = sql.LevelRepeatableRead
+	} else {
+		opts = nil // a SQLite read transaction is a snapshot already
+	}
+	err := s.r.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw(`SELECT cast_count FROM meetings WHERE id = ?`, meetingID).Row().Scan(&count); err != nil {
+			return notFound(err, "会议", "meeting")
+		}
+		rows, err := tx.Raw(`SELECT id, group_code, answers FROM ballots WHERE meeting_id = ? ORDER BY id`, meetingID).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b ballots.StoredBallot
+			var answers string
+			if err := rows.Scan(&b.ID, &b.Group, &answers); err != nil {
+				return err
+			}
+			b.Answers = []byte(answers)
+			out = append(out, b)
+		}
+		return rows.Err()
+	}, opts)
+	return out, count, err
+}
