@@ -94,6 +94,7 @@ type Ledger interface {
 	CreateUser(ctx context.Context, u User) error
 	User(ctx context.Context, name string) (User, error)
 	CountUsers(ctx context.Context) (int64, error)
+	SetPassword(ctx context.Context, name, hash string) error
 
 	CreateCycle(ctx context.Context, c Cycle) error
 	Cycle(ctx context.Context, code string) (Cycle, error)

@@ -83,6 +83,9 @@ func (s *Service) Stop() {
 	s.wg.Wait()
 }
 
+// Live returns the live store (for rate limits).
+func (s *Service) Live() Live { return s.live }
+
 // MinGroup returns k, the smallest group whose results are shown.
 func (s *Service) MinGroup() int64 { return s.opt.MinGroup }
 

@@ -501,3 +501,23 @@ func (s *Service) Ballots(ctx context.Context, rec MeetingRecord) (BallotList, e
 // IsNotFound reports whether err is ENotFound.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENotFound }
 
+
+// Forms lists a year's forms.
+func (s *Service) Forms(ctx context.Context, cycle string) ([]Form, error) {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return nil, err
+	}
+	return s.ledger.Forms(ctx, cycle)
+}
+
+// SetPassword replaces a user's password.
+func (s *Service) SetPassword(ctx context.Context, name, password string) error {
+	if n := utf8.RuneCountInString(password); n < 8 || len(password) > 72 {
+		return Errorf(EInvalid, "密码须为 8 到 72 个字符 (password: 8 to 72 characters)")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	return s.ledger.SetPassword(ctx, name, string(hash))
+}

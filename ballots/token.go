@@ -108,7 +108,7 @@ func ParseToken(s string) (Token, error) {
 	if checkChar(body) != buf[TokenLen-1] {
 		return t, Errorf(EInvalidToken, "票码有误，请核对票上的号码 (the code's check character does not match: check for a typo)")
 	}
-	if strings.IndexByte(alphabet, body[0]) >= 4 {
+	if strings.IndexByte(alphabet, body[0]) >= 8 { // two leading zero bits
 		return t, Errorf(EInvalidToken, "票码有误，请核对票上的号码 (not a slip code)")
 	}
 	for i, c := range body {

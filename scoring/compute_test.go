@@ -295,7 +295,7 @@ func TestComputeTargetsAndAdjustments(t *testing.T) {
 		t, adj   float64
 		warnings []string
 	}{{
-		name:   "department with completions and scores",
+		name: "department with completions and scores",
 		target: &Target{Unit: "D01", Indicators: []Indicator{
 			{Category: "work", Name: "财政收入", Points: 40, Completion: f64(0.95)},
 			{Category: "work", Name: "预算执行", Points: 30, Score: f64(92)},

@@ -346,3 +346,12 @@ func (s *Store) BatchMeeting(ctx context.Context, batchID string) (ballots.Meeti
 	}
 	return s.MeetingByID(ctx, b.MeetingID)
 }
+
+// SetPassword implements ballots.Ledger.
+func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
+	res := s.w.WithContext(ctx).Model(&userRow{}).Where("name = ?", name).Update("password_hash", hash)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ballots.Errorf(ballots.ENotFound, "账号 %s 不存在 (no such user)", name)
+	}
+	return res.Error
+}

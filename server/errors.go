@@ -1,0 +1,83 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ceping/ceping/ballots"
+)
+
+// statuses maps domain error codes to HTTP statuses: the one table.
+var statuses = map[string]int{
+	ballots.EInvalid:       fiber.StatusBadRequest,
+	ballots.EInvalidToken:  fiber.StatusBadRequest,
+	ballots.EUnauthorized:  fiber.StatusUnauthorized,
+	ballots.EForbidden:     fiber.StatusForbidden,
+	ballots.ENotOpen:       fiber.StatusForbidden,
+	ballots.EClosed:        fiber.StatusForbidden,
+	ballots.ENotFound:      fiber.StatusNotFound,
+	"method_not_allowed":   fiber.StatusMethodNotAllowed,
+	ballots.EConflict:      fiber.StatusConflict,
+	ballots.ETokenUsed:     fiber.StatusConflict,
+	ballots.EMeetingOpen:   fiber.StatusConflict,
+	ballots.ETokenRevoked:  fiber.StatusGone,
+	ballots.ETooLarge:      fiber.StatusRequestEntityTooLarge,
+	"unsupported_media":    fiber.StatusUnsupportedMediaType,
+	ballots.EInvalidBallot: fiber.StatusUnprocessableEntity,
+	ballots.ERateLimited:   fiber.StatusTooManyRequests,
+	ballots.EInternal:      fiber.StatusInternalServerError,
+	ballots.EUnavailable:   fiber.StatusServiceUnavailable,
+}
+
+func statusOf(code string) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return fiber.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string           `json:"code"`
+		Message string           `json:"message"`
+		Details []ballots.Detail `json:"details,omitempty"`
+	} `json:"error"`
+}
+
+// handleError renders every error in DESIGN.md's shape and logs internal
+// ones, once. Fiber's own errors (no route, body too large) are mapped too.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		err = fromFiber(fe)
+	}
+	code := ballots.ErrorCode(err)
+	if code == ballots.EInternal {
+		s.log.Error("internal error", "method", c.Method(), "route", c.Route().Path, "err", err)
+	}
+	var body errorBody
+	body.Error.Code = code
+	body.Error.Message = ballots.ErrorMessage(err)
+	body.Error.Details = ballots.ErrorDetails(err)
+	c.Set("Cache-Control", "no-store")
+	return c.Status(statusOf(code)).JSON(body)
+}
+
+func fromFiber(fe *fiber.Error) error {
+	switch fe.Code {
+	case fiber.StatusNotFound:
+		return ballots.Errorf(ballots.ENotFound, "没有这个页面或接口 (not found)")
+	case fiber.StatusMethodNotAllowed:
+		return ballots.Errorf("method_not_allowed", "不支持这种请求方法 (method not allowed)")
+	case fiber.StatusRequestEntityTooLarge:
+		return ballots.Errorf(ballots.ETooLarge, "请求体超过 1 MiB，请拆分后分批提交 (request body over 1 MiB)")
+	case fiber.StatusUnsupportedMediaType:
+		return ballots.Errorf("unsupported_media", "请以 application/json 提交 (send application/json)")
+	}
+	if fe.Code >= 400 && fe.Code < 500 {
+		return ballots.Errorf(ballots.EInvalid, "请求无效：%s (bad request)", fe.Message)
+	}
+	return fmt.Errorf("fiber: %w", fe)
+}

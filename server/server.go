@@ -1,0 +1,124 @@
+// Package server is Ceping's HTTP face: the JSON API under /api/v1, the
+// voter and organizer pages, Server-Sent Events and JWT authentication, with
+// one error handler. Fiber stays inside this package.
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ceping/ceping/ballots"
+)
+
+// Config is what the server needs besides the Service.
+type Config struct {
+	Secret   []byte        // HS256 key for organizer JWTs; also keys the rate-limit hash of addresses
+	TokenTTL time.Duration // organizer session length: 12h
+	BaseURL  string        // what slips' QR codes point to
+	Logger   *slog.Logger
+}
+
+// Server serves the API and pages.
+type Server struct {
+	app  *fiber.App
+	svc  *ballots.Service
+	cfg  Config
+	log  *slog.Logger
+	done chan struct{} // closed at shutdown: ends SSE streams
+	once sync.Once
+}
+
+// BodyLimit is the largest request body accepted.
+const BodyLimit = 1 << 20
+
+// New returns a Server for svc.
+func New(svc *ballots.Service, cfg Config) *Server {
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = 12 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, done: make(chan struct{})}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "ceping",
+		BodyLimit:             BodyLimit,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		// Prefork stays off: state is shared through the ledger and Redis.
+	})
+	s.app.Use(s.accessLog, securityHeaders)
+	api := s.app.Group("/api/v1", noStore)
+	registerAccountRoutes(s, api)
+	registerSetupRoutes(s, api)
+	registerVotingRoutes(s, api)
+	registerWatchRoutes(s, api)
+	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	registerPageRoutes(s, s.app)
+	s.app.Use(func(c *fiber.Ctx) error {
+		return ballots.Errorf(ballots.ENotFound, "没有这个页面或接口 (no such route): %s %s", c.Method(), c.Path())
+	})
+	return s
+}
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown ends event streams, stops accepting and drains requests.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { close(s.done) })
+	return s.app.ShutdownWithContext(ctx)
+}
+
+// Test runs a request through the app without a network (for tests).
+func (s *Server) App() *fiber.App { return s.app }
+
+// accessLog logs each request's method, route pattern, status and time —
+// never the address, the headers or the concrete path, so neither a voter's
+// IP nor a slip code can reach the log.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		if e, ok := err.(*fiber.Error); ok {
+			status = e.Code
+		} else {
+			status = statusOf(ballots.ErrorCode(err))
+		}
+	}
+	s.log.Info("http", "method", c.Method(), "route", c.Route().Path, "status", status, "ms", time.Since(start).Milliseconds())
+	return err
+}
+
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	return c.Next()
+}
+
+func noStore(c *fiber.Ctx) error {
+	c.Set("Cache-Control", "no-store")
+	return c.Next()
+}
+
+// clientKey turns the caller's address into an opaque key for rate limits:
+// an HMAC under the server's secret, so Redis never holds an address.
+func (s *Server) clientKey(c *fiber.Ctx, extra string) string {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte(c.IP()))
+	m.Write([]byte{0})
+	m.Write([]byte(extra))
+	return hex.EncodeToString(m.Sum(nil)[:12])
+}

@@ -1,0 +1,319 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ceping/ceping/ballots"
+)
+
+func registerSetupRoutes(s *Server, r fiber.Router) {
+	r.Get("/cycles", s.listCycles)
+	r.Post("/cycles", s.createCycle)
+	r.Get("/cycles/:cycle/units", s.getUnits)
+	r.Put("/cycles/:cycle/units", s.putUnits)
+	r.Get("/cycles/:cycle/people", s.getPeople)
+	r.Put("/cycles/:cycle/people", s.putPeople)
+	r.Get("/cycles/:cycle/forms", s.listForms)
+	r.Get("/cycles/:cycle/forms/:form", s.getForm)
+	r.Put("/cycles/:cycle/forms/:form", s.putForm)
+	r.Get("/cycles/:cycle/meetings", s.listMeetings)
+	r.Get("/cycles/:cycle/meetings/:meeting", s.getMeeting)
+	r.Put("/cycles/:cycle/meetings/:meeting", s.putMeeting)
+	r.Post("/cycles/:cycle/meetings/:meeting/batches", s.issueBatch)
+	r.Post("/batches/:batch/revoke", s.revokeBatch)
+	r.Post("/cycles/:cycle/meetings/:meeting/open", s.openMeeting)
+	r.Post("/cycles/:cycle/meetings/:meeting/close", s.closeMeeting)
+}
+
+func (s *Server) listCycles(c *fiber.Ctx) error {
+	if _, err := s.reader(c); err != nil {
+		return err
+	}
+	cycles, err := s.svc.Cycles(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cycles": cycles})
+}
+
+func (s *Server) createCycle(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	var cy ballots.Cycle
+	if err := decode(c, &cy); err != nil {
+		return err
+	}
+	if err := s.svc.CreateCycle(c.UserContext(), cy); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(cy)
+}
+
+func (s *Server) getUnits(c *fiber.Ctx) error {
+	if _, err := s.reader(c); err != nil {
+		return err
+	}
+	units, err := s.svc.Units(c.UserContext(), c.Params("cycle"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(units)
+}
+
+func (s *Server) putUnits(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	var units []ballots.Unit
+	if err := decode(c, &units); err != nil {
+		return err
+	}
+	if err := s.svc.PutUnits(c.UserContext(), c.Params("cycle"), units); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"units": len(units)})
+}
+
+func (s *Server) getPeople(c *fiber.Ctx) error {
+	if _, err := s.reader(c); err != nil {
+		return err
+	}
+	people, err := s.svc.People(c.UserContext(), c.Params("cycle"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(people)
+}
+
+func (s *Server) putPeople(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	var people []ballots.Person
+	if err := decode(c, &people); err != nil {
+		return err
+	}
+	if err := s.svc.PutPeople(c.UserContext(), c.Params("cycle"), people); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"people": len(people)})
+}
+
+func (s *Server) listForms(c *fiber.Ctx) error {
+	if _, err := s.reader(c); err != nil {
+		return err
+	}
+	forms, err := s.svc.Forms(c.UserContext(), c.Params("cycle"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"forms": forms})
+}
+
+func (s *Server) getForm(c *fiber.Ctx) error {
+	if _, err := s.reader(c); err != nil {
+		return err
+	}
+	f, err := s.svc.Form(c.UserContext(), c.Params("cycle"), c.Params("form"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(f)
+}
+
+// codeFromPath fills a body's code from the URL, or checks that they agree.
+func codeFromPath(body *string, path, what string) error {
+	if *body == "" {
+		*body = strings.Clone(path)
+		return nil
+	}
+	if *body != path {
+		return ballots.Errorf(ballots.EInvalid, "请求体中的编码 %q 与地址中的%s编码 %q 不一致 (code in body differs from the URL)", *body, what, path)
+	}
+	return nil
+}
+
+func (s *Server) putForm(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	var f ballots.Form
+	if err := decode(c, &f); err != nil {
+		return err
+	}
+	if err := codeFromPath(&f.Code, c.Params("form"), "表单"); err != nil {
+		return err
+	}
+	if err := s.svc.PutForm(c.UserContext(), c.Params("cycle"), f); err != nil {
+		return err
+	}
+	return c.JSON(f)
+}
+
+func (s *Server) listMeetings(c *fiber.Ctx) error {
+	u, err := s.reader(c)
+	if err != nil {
+		return err
+	}
+	recs, err := s.svc.Meetings(c.UserContext(), c.Params("cycle"))
+	if err != nil {
+		return err
+	}
+	out := []meetingJSON{}
+	for _, r := range recs {
+		if ballots.CanRead(u, r.Meeting) {
+			out = append(out, toMeetingJSON(r))
+		}
+	}
+	return c.JSON(fiber.Map{"meetings": out})
+}
+
+type meetingJSON struct {
+	ballots.Meeting
+	Cycle  string `json:"cycle"`
+	Sealed bool   `json:"sealed"`
+}
+
+func toMeetingJSON(r ballots.MeetingRecord) meetingJSON {
+	m := r.Meeting
+	if m.Staff == nil {
+		m.Staff = []string{}
+	}
+	return meetingJSON{Meeting: m, Cycle: r.Cycle, Sealed: r.Sealed != nil}
+}
+
+// meeting loads the meeting of the URL and checks that the caller may run
+// it (run) or read it.
+func (s *Server) meeting(c *fiber.Ctx, run bool) (ballots.MeetingRecord, error) {
+	u, err := s.reader(c)
+	if err != nil {
+		return ballots.MeetingRecord{}, err
+	}
+	rec, err := s.svc.Meeting(c.UserContext(), c.Params("cycle"), c.Params("meeting"))
+	if err != nil {
+		return rec, err
+	}
+	if run && !ballots.CanRun(u, rec.Meeting) || !run && !ballots.CanRead(u, rec.Meeting) {
+		return rec, ballots.Errorf(ballots.EForbidden, "您不是这个会议的工作人员 (you do not run this meeting)")
+	}
+	return rec, nil
+}
+
+func (s *Server) getMeeting(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, false)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toMeetingJSON(rec))
+}
+
+func (s *Server) putMeeting(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	// An opened meeting answers 409 before its body is even read.
+	if rec, err := s.svc.Meeting(c.UserContext(), c.Params("cycle"), c.Params("meeting")); err == nil && rec.Meeting.Status != ballots.StatusPending {
+		return ballots.Errorf(ballots.EConflict, "会议已开始或已结束，不能再修改 (the meeting has opened: it can no longer change)")
+	}
+	var m ballots.Meeting
+	if err := decode(c, &m); err != nil {
+		return err
+	}
+	if m.Status != "" {
+		return ballots.Errorf(ballots.EInvalid, "status 不能直接修改，请使用 open / close (use open and close to change status)")
+	}
+	if err := codeFromPath(&m.Code, c.Params("meeting"), "会议"); err != nil {
+		return err
+	}
+	created, err := s.svc.PutMeeting(c.UserContext(), c.Params("cycle"), m)
+	if err != nil {
+		return err
+	}
+	rec, err := s.svc.Meeting(c.UserContext(), c.Params("cycle"), m.Code)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(toMeetingJSON(rec))
+}
+
+func (s *Server) issueBatch(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, true)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Group string `json:"group"`
+		Count int    `json:"count"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	b, err := s.svc.IssueBatch(c.UserContext(), rec, req.Group, req.Count)
+	if err != nil {
+		return err
+	}
+	return s.renderBatch(c, rec, b)
+}
+
+func (s *Server) renderBatch(c *fiber.Ctx, _ ballots.MeetingRecord, b ballots.IssuedBatch) error {
+	tokens := make([]string, len(b.Tokens))
+	for i, t := range b.Tokens {
+		tokens[i] = t.String()
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count,
+		"tokens": tokens, "url": strings.TrimRight(s.cfg.BaseURL, "/") + "/b#"})
+}
+
+func (s *Server) revokeBatch(c *fiber.Ctx) error {
+	u, err := s.reader(c)
+	if err != nil {
+		return err
+	}
+	rec, err := s.svc.BatchMeeting(c.UserContext(), c.Params("batch"))
+	if err != nil {
+		return err
+	}
+	if !ballots.CanRun(u, rec.Meeting) {
+		return ballots.Errorf(ballots.EForbidden, "您不是这个会议的工作人员 (you do not run this meeting)")
+	}
+	b, n, err := s.svc.RevokeBatch(c.UserContext(), c.Params("batch"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count, "revoked": n})
+}
+
+func (s *Server) openMeeting(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, true)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.Open(c.UserContext(), rec); err != nil {
+		return err
+	}
+	rec, err = s.svc.Meeting(c.UserContext(), rec.Cycle, rec.Meeting.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toMeetingJSON(rec))
+}
+
+func (s *Server) closeMeeting(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, true)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.svc.Close(c.UserContext(), rec)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"meeting": rec.Meeting.Code, "status": ballots.StatusClosed, "ballots": sealed.Ballots,
+		"digest": sealed.Digest, "live_check": sealed.LiveCheck})
+}

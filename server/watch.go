@@ -1,0 +1,93 @@
+package server
+
+import (
+	"bufio"
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+func registerWatchRoutes(s *Server, r fiber.Router) {
+	r.Get("/cycles/:cycle/meetings/:meeting/turnout", s.turnout)
+	r.Get("/cycles/:cycle/meetings/:meeting/events", s.events)
+	r.Get("/cycles/:cycle/meetings/:meeting/results", s.results)
+	r.Get("/cycles/:cycle/meetings/:meeting/ballots", s.ballotList)
+}
+
+func (s *Server) turnout(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, false)
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.TurnoutByID(c.UserContext(), rec.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+// events streams turnout as Server-Sent Events: one "data:" line of turnout
+// JSON on connect and after each change, at most two a second, with a
+// comment line every 15 s to keep proxies from closing the stream.
+func (s *Server) events(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, false)
+	if err != nil {
+		return err
+	}
+	updates, cancel, err := s.svc.Watch(c.UserContext(), rec.ID)
+	if err != nil {
+		return err
+	}
+	c.Set("Content-Type", "text/event-stream; charset=utf-8")
+	c.Set("Cache-Control", "no-store")
+	c.Set("X-Accel-Buffering", "no")
+	done := s.done
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer cancel()
+		ping := time.NewTicker(15 * time.Second)
+		defer ping.Stop()
+		w.WriteString("retry: 3000\n\n")
+		for {
+			select {
+			case t := <-updates:
+				b, _ := json.Marshal(t)
+				w.WriteString("data: ")
+				w.Write(b)
+				w.WriteString("\n\n")
+			case <-ping.C:
+				w.WriteString(": ping\n\n")
+			case <-done:
+				return
+			}
+			if err := w.Flush(); err != nil {
+				return // the client went away
+			}
+		}
+	})
+	return nil
+}
+
+func (s *Server) results(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, false)
+	if err != nil {
+		return err
+	}
+	r, err := s.svc.Results(c.UserContext(), rec)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) ballotList(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, false)
+	if err != nil {
+		return err
+	}
+	l, err := s.svc.Ballots(c.UserContext(), rec)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
