@@ -65,12 +65,12 @@ type Cast struct {
 
 // CastOutcome is what the ledger did with one Cast.
 const (
-	CastCounted   = iota // spent the token and stored the ballot
-	CastResent           // already counted with the same key: acknowledge again
-	CastUsed             // already counted with another key
-	CastRevoked          // the slip was revoked
-	CastNotOpen          // the meeting is not open (not yet, or no longer)
-	CastNotFound         // no such slip
+	CastCounted  = iota // spent the token and stored the ballot
+	CastResent          // already counted with the same key: acknowledge again
+	CastUsed            // already counted with another key
+	CastRevoked         // the slip was revoked
+	CastNotOpen         // the meeting is not open (not yet, or no longer)
+	CastNotFound        // no such slip
 )
 
 // Commit is one meeting's share of a committed transaction: the ledger's

@@ -57,7 +57,9 @@ func (s *Service) Authenticate(ctx context.Context, name, password string) (User
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 
 // User returns an account by name.
-func (s *Service) User(ctx context.Context, name string) (User, error) { return s.ledger.User(ctx, name) }
+func (s *Service) User(ctx context.Context, name string) (User, error) {
+	return s.ledger.User(ctx, name)
+}
 
 // EnsureAdmin creates the user admin when no account exists yet, with
 // password, or a generated one if password is empty. It returns the
@@ -500,7 +502,6 @@ func (s *Service) Ballots(ctx context.Context, rec MeetingRecord) (BallotList, e
 
 // IsNotFound reports whether err is ENotFound.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENotFound }
-
 
 // Forms lists a year's forms.
 func (s *Service) Forms(ctx context.Context, cycle string) ([]Form, error) {
