@@ -220,22 +220,26 @@ func (s *SectionDef) subject(code string) bool {
 }
 
 func (s *SectionDef) validateChoose(msg json.RawMessage, bad badFunc) (any, bool) {
-	var codes []string
-	if err := json.Unmarshal(msg, &codes); err != nil {
+	var list []any
+	if err := json.Unmarshal(msg, &list); err != nil {
 		bad(s.Code, "", "type", "“%s”应为所选人员编码的列表 (expected a list of codes)", s.Title)
 		return nil, false
 	}
 	ok := true
 	seen := map[string]bool{}
-	for _, c := range codes {
-		if !s.subject(c) {
-			bad(s.Code, c, "unknown_subject", "“%s”中没有候选人 %q (unknown candidate)", s.Title, c)
+	codes := make([]string, 0, len(list))
+	for _, x := range list {
+		c, isString := x.(string)
+		switch {
+		case !isString || !s.subject(c):
+			bad(s.Code, fmt.Sprint(x), "unknown_subject", "“%s”中没有候选人 %v (unknown candidate)", s.Title, x)
 			ok = false
-		} else if seen[c] {
+		case seen[c]:
 			bad(s.Code, c, "duplicate", "“%s”中同一人只能选一次 (chosen twice)", s.Title)
 			ok = false
 		}
 		seen[c] = true
+		codes = append(codes, c)
 	}
 	if max := int(*s.Scale.Max); len(codes) > max {
 		bad(s.Code, "", "too_many", "“%s”最多选 %d 人，已选 %d 人 (at most %d)", s.Title, max, len(codes), max)
@@ -246,21 +250,19 @@ func (s *SectionDef) validateChoose(msg json.RawMessage, bad badFunc) (any, bool
 		ok = false
 	}
 	sort.Strings(codes)
-	if codes == nil {
-		codes = []string{}
-	}
 	return codes, ok
 }
 
 // validateRated checks a grade or score section, with or without dimensions.
+// The section is decoded once; answers are then checked by type.
 func (s *SectionDef) validateRated(msg json.RawMessage, bad badFunc) (any, bool) {
-	var bySubject map[string]json.RawMessage
-	if err := json.Unmarshal(msg, &bySubject); err != nil {
+	var bySubject map[string]any
+	if err := json.Unmarshal(msg, &bySubject); err != nil || bySubject == nil {
 		bad(s.Code, "", "type", "“%s”的答案格式不对：应为 {测评对象编码: 答案} (expected an object keyed by subject)", s.Title)
 		return nil, false
 	}
 	ok := true
-	out := map[string]any{}
+	out := make(map[string]any, len(bySubject))
 	for subj := range bySubject {
 		if !s.subject(subj) {
 			bad(s.Code, subj, "unknown_subject", "“%s”中没有测评对象 %q (unknown subject)", s.Title, subj)
@@ -272,14 +274,18 @@ func (s *SectionDef) validateRated(msg json.RawMessage, bad badFunc) (any, bool)
 	for i := range limited {
 		limited[i] = map[string]int{}
 	}
-	check := func(subj, dim string, v json.RawMessage) (any, bool) {
+	step := s.Scale.Step
+	if step == 0 {
+		step = 1
+	}
+	check := func(subj, dim string, v any) (any, bool) {
 		where := subj
 		if dim != "" {
 			where = subj + "·" + dim
 		}
 		if s.Scale.Type == ScaleGrade {
-			var label string
-			if err := json.Unmarshal(v, &label); err != nil || optionIndex(s.Scale.Options, label) < 0 {
+			label, isString := v.(string)
+			if !isString || optionIndex(s.Scale.Options, label) < 0 {
 				bad(s.Code, subj, "unknown_option", "“%s”对 %s 的选择无效，可选：%s (unknown option)", s.Title, where, s.optionLabels())
 				return nil, false
 			}
@@ -290,18 +296,14 @@ func (s *SectionDef) validateRated(msg json.RawMessage, bad badFunc) (any, bool)
 			}
 			return label, true
 		}
-		var x float64
-		if err := json.Unmarshal(v, &x); err != nil {
+		x, isNum := v.(float64)
+		if !isNum {
 			bad(s.Code, subj, "type", "“%s”对 %s 的打分应为数字 (expected a number)", s.Title, where)
 			return nil, false
 		}
 		if x < *s.Scale.Min || x > *s.Scale.Max {
 			bad(s.Code, subj, "out_of_range", "“%s”对 %s 的打分须在 %s 到 %s 之间 (score out of range)", s.Title, where, fmtNum(*s.Scale.Min), fmtNum(*s.Scale.Max))
 			return nil, false
-		}
-		step := s.Scale.Step
-		if step == 0 {
-			step = 1
 		}
 		if q := (x - *s.Scale.Min) / step; math.Abs(q-math.Round(q)) > 1e-9 {
 			bad(s.Code, subj, "step", "“%s”对 %s 的打分须是 %s 的整数倍 (score must be a multiple of %s)", s.Title, where, fmtNum(step), fmtNum(step))
@@ -310,11 +312,8 @@ func (s *SectionDef) validateRated(msg json.RawMessage, bad badFunc) (any, bool)
 		return x, true
 	}
 	for _, subj := range s.Subjects {
-		v, present := bySubject[subj.Code]
-		if present && string(v) == "null" {
-			present = false
-		}
-		if !present {
+		v := bySubject[subj.Code]
+		if v == nil {
 			if s.Required {
 				bad(s.Code, subj.Code, "required", "“%s”还没有评价 %s (every subject must be answered)", s.Title, subj.Name)
 				ok = false
@@ -327,8 +326,8 @@ func (s *SectionDef) validateRated(msg json.RawMessage, bad badFunc) (any, bool)
 			out[subj.Code] = a
 			continue
 		}
-		var byDim map[string]json.RawMessage
-		if err := json.Unmarshal(v, &byDim); err != nil {
+		byDim, isObj := v.(map[string]any)
+		if !isObj {
 			bad(s.Code, subj.Code, "type", "“%s”对 %s 应按维度（%s）作答 (expected an object keyed by dimension)", s.Title, subj.Name, strings.Join(s.Dimensions, "、"))
 			ok = false
 			continue
@@ -339,10 +338,10 @@ func (s *SectionDef) validateRated(msg json.RawMessage, bad badFunc) (any, bool)
 				ok = false
 			}
 		}
-		dims := map[string]any{}
+		dims := make(map[string]any, len(s.Dimensions))
 		for _, d := range s.Dimensions {
-			dv, present := byDim[d]
-			if !present || string(dv) == "null" {
+			dv := byDim[d]
+			if dv == nil {
 				if s.Required {
 					bad(s.Code, subj.Code, "required", "“%s”还没有评价 %s 的“%s” (every dimension must be answered)", s.Title, subj.Name, d)
 					ok = false

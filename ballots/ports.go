@@ -61,6 +61,7 @@ type Cast struct {
 	KeyHash   string
 	MeetingID int64
 	Ballot    Ballot
+	JSON      []byte // Ballot.Answers as canonical JSON, made before the queue
 }
 
 // CastOutcome is what the ledger did with one Cast.

@@ -211,8 +211,13 @@ func (s *Service) Cast(ctx context.Context, tok Token, key string, raw map[strin
 	if err != nil {
 		return err
 	}
+	// Encode here, on the voter's goroutine, not in the one committer.
+	canonical, err := json.Marshal(answers)
+	if err != nil {
+		return fmt.Errorf("encode ballot: %w", err)
+	}
 	p := &pendingCast{cast: Cast{TokenHash: hash, KeyHash: kh, MeetingID: info.MeetingID,
-		Ballot: Ballot{ID: s.randomHex(16), Group: g.Code, Answers: answers}}, done: make(chan castResult, 1)}
+		Ballot: Ballot{ID: s.randomHex(16), Group: g.Code, Answers: answers}, JSON: canonical}, done: make(chan castResult, 1)}
 	select {
 	case s.queue <- p:
 	case <-ctx.Done():

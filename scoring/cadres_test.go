@@ -150,3 +150,38 @@ func TestSummarizeSectionsErrors(t *testing.T) {
 		t.Error("flag share 1.5 accepted")
 	}
 }
+
+func FuzzSummarizeSections(f *testing.F) {
+	f.Add([]byte(`[{"section":"cad","purpose":"cadre","options":["优秀","称职","不称职"],"dimensions":["德"],"ballots":5,`+
+		`"subjects":[{"subject":"P1","dimensions":{"德":{"优秀":2,"不称职":3}}}]},`+
+		`{"section":"rec","purpose":"recommend","ballots":4,"subjects":[{"subject":"P7","votes":3},{"subject":"P8","votes":3}]}]`), 0.3333)
+	f.Fuzz(func(t *testing.T, data []byte, flag float64) {
+		var sections []SectionTally
+		if json.Unmarshal(data, &sections) != nil {
+			return
+		}
+		out, err := SummarizeSections(sections, flag)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if _, err := json.Marshal(out); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out {
+			for _, sub := range s.Subjects {
+				if sub.ExcellentRate < 0 || sub.ExcellentRate > sub.CompetentRate || sub.CompetentRate > 1 {
+					t.Fatalf("rates %+v", sub)
+				}
+			}
+			for _, c := range s.Candidates {
+				if c.Share < 0 || c.Share > 1 || c.Rank < 1 {
+					t.Fatalf("candidate %+v", c)
+				}
+			}
+		}
+	})
+}

@@ -181,12 +181,12 @@ func (s *Store) Seal(ctx context.Context, id int64, sealed ballots.Sealed) error
 	})
 }
 
-// Token implements ballots.Ledger.
+// Token implements ballots.Ledger. It is on every vote's path, so it runs
+// as a prepared statement on the readers' pool, past GORM.
 func (s *Store) Token(ctx context.Context, hash string) (ballots.TokenInfo, error) {
 	var t ballots.TokenInfo
 	var key sql.NullString
-	row := s.r.WithContext(ctx).Raw(`SELECT t.meeting_id, t.group_code, t.state, t.key_hash, m.status
-		FROM tokens t JOIN meetings m ON m.id = t.meeting_id WHERE t.hash = ?`, hash).Row()
+	row := s.tokenStmt.QueryRowContext(ctx, hash)
 	if err := row.Scan(&t.MeetingID, &t.Group, &t.State, &key, &t.MeetingStatus); err != nil {
 		return t, notFound(err, "票", "slip")
 	}
@@ -250,7 +250,7 @@ func (s *Store) CommitCasts(ctx context.Context, casts []ballots.Cast) ([]int, [
 			for _, i := range counted {
 				c.Ballots = append(c.Ballots, casts[i].Ballot)
 			}
-			if err := insertBallots(tx, mid, c.Ballots); err != nil {
+			if err := insertBallots(tx, mid, casts, counted); err != nil {
 				return err
 			}
 			if err := tx.Exec(`UPDATE meetings SET cast_count = ? WHERE id = ?`, c.End, mid).Error; err != nil {
@@ -344,25 +344,23 @@ func (s *Store) explain(tx *gorm.DB, casts []ballots.Cast, missing []int, outcom
 	return nil
 }
 
-// insertBallots stores ballots in id order: ids are random, so neither the
-// statement nor the storage order follows the order of casting.
-func insertBallots(tx *gorm.DB, mid int64, bs []ballots.Ballot) error {
-	sorted := make([]ballots.Ballot, len(bs))
-	copy(sorted, bs)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+// insertBallots stores the ballots of casts[idx] in id order: ids are
+// random, so neither the statement nor the storage order follows the order
+// of casting.
+func insertBallots(tx *gorm.DB, mid int64, casts []ballots.Cast, idx []int) error {
+	sorted := make([]int, len(idx))
+	copy(sorted, idx)
+	sort.Slice(sorted, func(i, j int) bool { return casts[sorted[i]].Ballot.ID < casts[sorted[j]].Ballot.ID })
 	var sb strings.Builder
 	args := make([]any, 0, len(sorted)*4)
 	sb.WriteString(`INSERT INTO ballots (id, meeting_id, group_code, answers) VALUES `)
-	for j, b := range sorted {
-		answers, err := json.Marshal(b.Answers)
-		if err != nil {
-			return err
-		}
+	for j, i := range sorted {
 		if j > 0 {
 			sb.WriteByte(',')
 		}
 		sb.WriteString(`(?,?,?,?)`)
-		args = append(args, b.ID, mid, b.Group, string(answers))
+		b := casts[i].Ballot
+		args = append(args, b.ID, mid, b.Group, string(casts[i].JSON))
 	}
 	if err := tx.Exec(sb.String(), args...).Error; err != nil {
 		return fmt.Errorf("insert ballots: %w", err)

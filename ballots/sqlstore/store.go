@@ -32,8 +32,9 @@ var _ ballots.Ledger = (*Store)(nil)
 
 // Store implements ballots.Ledger.
 type Store struct {
-	w, r    *gorm.DB // writer and readers; the same pool on PostgreSQL
-	dialect string   // "sqlite" or "postgres"
+	w, r      *gorm.DB // writer and readers; the same pool on PostgreSQL
+	dialect   string   // "sqlite" or "postgres"
+	tokenStmt *sql.Stmt
 }
 
 // Open connects to databaseURL — "" for SQLite in dataDir, or a
@@ -62,7 +63,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 			}
 			path = filepath.Join(dataDir, "ceping.db")
 		}
-		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
 		w, err := gorm.Open(sqlite.Open("file:"+url.PathEscape(path)+"?"+pragmas+"&_txlock=immediate"), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -83,7 +84,36 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	rdb, err := s.r.DB()
+	if err != nil {
+		return nil, err
+	}
+	s.tokenStmt, err = rdb.PrepareContext(ctx, s.rebind(`SELECT t.meeting_id, t.group_code, t.state, t.key_hash, m.status
+		FROM tokens t JOIN meetings m ON m.id = t.meeting_id WHERE t.hash = ?`))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
 	return s, nil
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n for statements that
+// bypass GORM.
+func (s *Store) rebind(q string) string {
+	if s.dialect != "postgres" {
+		return q
+	}
+	var sb strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&sb, "$%d", n)
+			continue
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
 }
 
 func redact(u string) string {
@@ -100,6 +130,9 @@ func (s *Store) Dialect() string { return s.dialect }
 // Close closes the connections.
 func (s *Store) Close() error {
 	var errs []error
+	if s.tokenStmt != nil {
+		errs = append(errs, s.tokenStmt.Close())
+	}
 	for _, db := range []*gorm.DB{s.w, s.r} {
 		if sqlDB, err := db.DB(); err == nil {
 			errs = append(errs, sqlDB.Close())

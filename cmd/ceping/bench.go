@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := configFlags(fs)
 	n := fs.Int("n", 5000, "slips to cast")
 	c := fs.Int("c", 64, "concurrent voters")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the casting phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +77,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		map[bool]string{true: "Redis", false: "embedded"}[cfg.RedisURL != ""])
 	fmt.Fprintf(stdout, "casting %d slips with %d concurrent clients over HTTP on loopback…\n", *n, *c)
 
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	work := make(chan int)
 	lat := make([]time.Duration, *n)
 	status := make([]int, *n)
