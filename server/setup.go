@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ceping/ceping/ballots"
+	"github.com/ceping/ceping/frontend/slips"
 )
 
 func registerSetupRoutes(s *Server, r fiber.Router) {
@@ -262,10 +265,38 @@ func (s *Server) issueBatch(c *fiber.Ctx) error {
 	return s.renderBatch(c, rec, b)
 }
 
-func (s *Server) renderBatch(c *fiber.Ctx, _ ballots.MeetingRecord, b ballots.IssuedBatch) error {
+// renderBatch answers a new batch as JSON (the default), as the A4 print
+// page (Accept: text/html) or as a PDF (Accept: application/pdf). This is
+// the only response that ever holds the slips' codes.
+func (s *Server) renderBatch(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.IssuedBatch) error {
 	tokens := make([]string, len(b.Tokens))
 	for i, t := range b.Tokens {
 		tokens[i] = t.String()
+	}
+	sheet := slips.Sheet{Title: rec.Meeting.Title, Group: b.Group, BaseURL: s.cfg.BaseURL, Codes: tokens}
+	for _, g := range rec.Meeting.Groups {
+		if g.Code == b.Group {
+			sheet.Group = g.Name
+		}
+	}
+	c.Set("Cache-Control", "no-store")
+	switch c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML, "application/pdf") {
+	case fiber.MIMETextHTML:
+		page, err := slips.HTML(sheet)
+		if err != nil {
+			return err
+		}
+		c.Set("Content-Security-Policy", pageCSP)
+		c.Type("html", "utf-8")
+		return c.Status(fiber.StatusCreated).Send(page)
+	case "application/pdf":
+		var buf bytes.Buffer
+		if err := slips.PDF(&buf, sheet); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/pdf")
+		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="slips-%s-%s.pdf"`, rec.Meeting.Code, b.Group))
+		return c.Status(fiber.StatusCreated).Send(buf.Bytes())
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count,
 		"tokens": tokens, "url": strings.TrimRight(s.cfg.BaseURL, "/") + "/b#"})
