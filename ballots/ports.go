@@ -124,7 +124,9 @@ type Ledger interface {
 	// RevokeBatch voids the batch's unused tokens and returns the batch
 	// (with its meeting) and how many were voided.
 	RevokeBatch(ctx context.Context, id string) (Batch, int64, error)
-	Turnout(ctx context.Context, meetingID int64) ([]TurnoutRow, error)
+	// Turnout returns slips issued (not revoked) and revoked per group, and
+	// with withCast also the ballots cast per group.
+	Turnout(ctx context.Context, meetingID int64, withCast bool) ([]TurnoutRow, error)
 
 	// OpenMeeting stores the snapshot and opens the meeting; EConflict if
 	// it is not pending.

@@ -434,7 +434,10 @@ func (s *Service) TurnoutByID(ctx context.Context, id int64) (Turnout, error) {
 	if err != nil {
 		return Turnout{}, err
 	}
-	rows, err := s.ledger.Turnout(ctx, id)
+	t := Turnout{Status: rec.Meeting.Status, Groups: []GroupTurnout{}}
+	live, pos, err := s.live.Turnout(ctx, id)
+	t.Live = err == nil && pos >= rec.Cast && rec.Meeting.Status == StatusOpen
+	rows, err := s.ledger.Turnout(ctx, id, !t.Live)
 	if err != nil {
 		return Turnout{}, err
 	}
@@ -442,9 +445,6 @@ func (s *Service) TurnoutByID(ctx context.Context, id int64) (Turnout, error) {
 	for _, r := range rows {
 		byGroup[r.Group] = r
 	}
-	t := Turnout{Status: rec.Meeting.Status, Groups: []GroupTurnout{}}
-	live, pos, err := s.live.Turnout(ctx, id)
-	t.Live = err == nil && pos >= rec.Cast && rec.Meeting.Status == StatusOpen
 	for _, g := range rec.Meeting.Groups {
 		r := byGroup[g.Code]
 		gt := GroupTurnout{Code: g.Code, Name: g.Name, Issued: r.Issued, Cast: r.Cast}

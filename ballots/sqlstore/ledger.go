@@ -80,48 +80,64 @@ func (s *Store) RevokeBatch(ctx context.Context, id string) (ballots.Batch, int6
 			return res.Error
 		}
 		n = res.RowsAffected
-		return tx.Model(&batchRow{}).Where("id = ?", id).Update("revoked", true).Error
+		return tx.Exec(`UPDATE batches SET revoked = ?, voided = voided + ? WHERE id = ?`, true, n, id).Error
 	})
 	return ballots.Batch{ID: b.ID, MeetingID: b.MeetingID, Group: b.GroupCode, Count: b.Count, Revoked: true}, n, err
 }
 
-// Turnout implements ballots.Ledger.
-func (s *Store) Turnout(ctx context.Context, meetingID int64) ([]ballots.TurnoutRow, error) {
-	rows, err := s.r.WithContext(ctx).Raw(`SELECT group_code, state, count(*) FROM tokens WHERE meeting_id = ? GROUP BY group_code, state`, meetingID).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// Turnout implements ballots.Ledger: slips issued and voided per group
+// from the batches, and ballots cast per group from the ballots when
+// withCast is set.
+func (s *Store) Turnout(ctx context.Context, meetingID int64, withCast bool) ([]ballots.TurnoutRow, error) {
 	by := map[string]*ballots.TurnoutRow{}
 	var order []string
-	for rows.Next() {
-		var g string
-		var state int
-		var n int64
-		if err := rows.Scan(&g, &state, &n); err != nil {
-			return nil, err
-		}
+	row := func(g string) *ballots.TurnoutRow {
 		r := by[g]
 		if r == nil {
 			r = &ballots.TurnoutRow{Group: g}
 			by[g] = r
 			order = append(order, g)
 		}
-		switch state {
-		case ballots.TokenRevoked:
-			r.Revoked += n
-		case ballots.TokenSpent:
-			r.Cast += n
-			r.Issued += n
-		default:
-			r.Issued += n
+		return r
+	}
+	rows, err := s.r.WithContext(ctx).Raw(`SELECT group_code, sum(count), sum(voided) FROM batches WHERE meeting_id = ? GROUP BY group_code`, meetingID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var g string
+		var issued, voided int64
+		if err := rows.Scan(&g, &issued, &voided); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r := row(g)
+		r.Issued, r.Revoked = issued-voided, voided
+	}
+	rows.Close()
+	if withCast {
+		rows, err := s.r.WithContext(ctx).Raw(`SELECT group_code, count(*) FROM ballots WHERE meeting_id = ? GROUP BY group_code`, meetingID).Rows()
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var g string
+			var n int64
+			if err := rows.Scan(&g, &n); err != nil {
+				return nil, err
+			}
+			row(g).Cast = n
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
 	}
 	out := make([]ballots.TurnoutRow, 0, len(order))
 	for _, g := range order {
 		out = append(out, *by[g])
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OpenMeeting implements ballots.Ledger.
