@@ -82,7 +82,9 @@ func TestRedisStoppedMidMeeting(t *testing.T) {
 	waitTurnout(t, svc, id, "5 cast, live", func(tu ballots.Turnout) bool { return tu.Cast == 5 && tu.Live })
 
 	m.Close() // Redis is gone
+	start := time.Now()
 	castN(t, svc, toks[5:10])
+	t.Logf("5 casts with Redis down took %s", time.Since(start).Round(time.Millisecond))
 	tu := waitTurnout(t, svc, id, "10 cast from the ledger", func(tu ballots.Turnout) bool { return tu.Cast == 10 })
 	if tu.Live || tu.Issued != 15 || tu.Status != ballots.StatusOpen {
 		t.Fatalf("turnout with Redis down: %+v; want 10 of 15 cast, open, live false", tu)
@@ -92,7 +94,9 @@ func TestRedisStoppedMidMeeting(t *testing.T) {
 	m2 := miniredis.NewMiniRedis()
 	must(t, m2.StartAddr(addr))
 	current = m2
+	start = time.Now()
 	waitTurnout(t, svc, id, "10 cast, live again", func(tu ballots.Turnout) bool { return tu.Cast == 10 && tu.Live })
+	t.Logf("live state rebuilt %s after Redis came back", time.Since(start).Round(time.Millisecond))
 	if pos, err := live.Position(ctx, id); err != nil || pos != 10 {
 		t.Fatalf("live position after rebuild: %d %v, want 10", pos, err)
 	}
@@ -157,10 +161,10 @@ func TestLiveApplyOrder(t *testing.T) {
 	}
 	other := strings.Replace(good, `"好"`, `"差"`, 1)
 	other = strings.Replace(other, `"D01":88`, `"D01":61`, 1)
-	d1 := delta(good, other)   // ledger 0→2
-	d2 := delta(other)         // ledger 2→3
-	d3 := delta(good, good)    // ledger 3→5
-	d4 := delta(other, good)   // ledger 5→7
+	d1 := delta(good, other) // ledger 0→2
+	d2 := delta(other)       // ledger 2→3
+	d3 := delta(good, good)  // ledger 3→5
+	d4 := delta(other, good) // ledger 5→7
 	sum := func(ds ...ballots.Tally) ballots.Tally {
 		out := ballots.Tally{}
 		for _, d := range ds {

@@ -2,6 +2,7 @@ package ballots
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -137,6 +138,13 @@ type Ledger interface {
 	// Seal stores the sealed result of a closed meeting.
 	Seal(ctx context.Context, id int64, s Sealed) error
 
+	// PutRules stores a year's scoring rules (JSON; nil: the defaults).
+	PutRules(ctx context.Context, cycle string, rules []byte) error
+	Rules(ctx context.Context, cycle string) ([]byte, error)
+	// PutTargets replaces a year's target-task data.
+	PutTargets(ctx context.Context, cycle string, targets []UnitTargets) error
+	Targets(ctx context.Context, cycle string) ([]UnitTargets, error)
+
 	Token(ctx context.Context, hash string) (TokenInfo, error)
 	// CommitCasts runs one transaction: for each cast, spend its token if
 	// it is unused and its meeting open, and store its ballot. Outcomes
@@ -145,6 +153,13 @@ type Ledger interface {
 	// Ballots returns a meeting's ballots ordered by id, and its count, read
 	// in one snapshot.
 	Ballots(ctx context.Context, meetingID int64) ([]StoredBallot, int64, error)
+}
+
+// UnitTargets is one unit's target-task data, kept as the JSON the scoring
+// package validated.
+type UnitTargets struct {
+	Unit string
+	JSON json.RawMessage
 }
 
 // StoredBallot is a ballot row as the ledger keeps it: answers as cast, in

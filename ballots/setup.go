@@ -522,3 +522,35 @@ func (s *Service) SetPassword(ctx context.Context, name, password string) error 
 	}
 	return s.ledger.SetPassword(ctx, name, string(hash))
 }
+
+// ---- Scoring inputs ----
+
+// PutRules stores a year's scoring rules, already validated by the caller.
+func (s *Service) PutRules(ctx context.Context, cycle string, rules []byte) error {
+	return s.ledger.PutRules(ctx, cycle, rules)
+}
+
+// Rules returns a year's stored rules, nil for the defaults.
+func (s *Service) Rules(ctx context.Context, cycle string) ([]byte, error) {
+	return s.ledger.Rules(ctx, cycle)
+}
+
+// PutTargets replaces a year's target-task data, already validated by the
+// caller against the year's units.
+func (s *Service) PutTargets(ctx context.Context, cycle string, targets []UnitTargets) error {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return err
+	}
+	return s.ledger.PutTargets(ctx, cycle, targets)
+}
+
+// Targets returns a year's target-task data.
+func (s *Service) Targets(ctx context.Context, cycle string) ([]UnitTargets, error) {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return nil, err
+	}
+	return s.ledger.Targets(ctx, cycle)
+}
+
+// Cycle returns a year.
+func (s *Service) Cycle(ctx context.Context, code string) (Cycle, error) { return s.ledger.Cycle(ctx, code) }

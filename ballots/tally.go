@@ -339,3 +339,17 @@ func mergeSection(a *SectionResult, b SectionResult) {
 		}
 	}
 }
+
+// Counts returns one group's answers about a subject (and dimension) in a
+// section: by option label for grade scales, by score for score scales. For
+// a choose section it returns the subject's votes under the key "".
+func (t Tally) Counts(group, section, subject, dim string) map[string]int64 {
+	prefix := "c" + sep + group + sep + section + sep + subject + sep + dim + sep
+	out := map[string]int64{}
+	for k, n := range t {
+		if v, ok := strings.CutPrefix(k, prefix); ok && n != 0 {
+			out[v] = n
+		}
+	}
+	return out
+}

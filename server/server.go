@@ -63,6 +63,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerSetupRoutes(s, api)
 	registerVotingRoutes(s, api)
 	registerWatchRoutes(s, api)
+	registerScoreRoutes(s, api)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	registerPageRoutes(s, s.app)
 	s.app.Use(func(c *fiber.Ctx) error {

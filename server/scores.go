@@ -1,0 +1,261 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ceping/ceping/ballots"
+	"github.com/ceping/ceping/scoring"
+)
+
+func registerScoreRoutes(s *Server, r fiber.Router) {
+	r.Get("/cycles/:cycle/rules", s.getRules)
+	r.Put("/cycles/:cycle/rules", s.putRules)
+	r.Get("/cycles/:cycle/targets", s.getTargets)
+	r.Put("/cycles/:cycle/targets", s.putTargets)
+	r.Get("/cycles/:cycle/scores", s.scores)
+	r.Get("/cycles/:cycle/cadres", s.cadres)
+}
+
+// scoringError turns the scoring package's input errors into 422s that
+// name the unit and field.
+func scoringError(err error) error {
+	var ie *scoring.InputError
+	if errors.As(err, &ie) {
+		return &ballots.Error{Code: EInvalidScoring, Message: ie.Error(),
+			Details: []ballots.Detail{{Subject: ie.Unit, Field: ie.Field, Message: ie.Message}}}
+	}
+	return err
+}
+
+// EInvalidScoring is the 422 for rules or targets that break the rules text.
+const EInvalidScoring = "invalid_scoring"
+
+func (s *Server) rules(ctx context.Context, cycle string) (scoring.Rules, error) {
+	raw, err := s.svc.Rules(ctx, cycle)
+	if err != nil || raw == nil {
+		return scoring.DefaultRules(), err
+	}
+	r, err := scoring.ParseRules(raw)
+	if err != nil {
+		return r, fmt.Errorf("stored rules of %s: %w", cycle, err)
+	}
+	return r, nil
+}
+
+func (s *Server) getRules(c *fiber.Ctx) error {
+	if _, err := s.reader(c); err != nil {
+		return err
+	}
+	r, err := s.rules(c.UserContext(), c.Params("cycle"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) putRules(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	r, err := scoring.ParseRules(c.Body())
+	if err != nil {
+		return scoringError(err)
+	}
+	if err := r.Validate(); err != nil {
+		return scoringError(err)
+	}
+	canonical, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.PutRules(c.UserContext(), c.Params("cycle"), canonical); err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) getTargets(c *fiber.Ctx) error {
+	if _, err := s.reader(c); err != nil {
+		return err
+	}
+	ts, err := s.targets(c.UserContext(), c.Params("cycle"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(ts)
+}
+
+func (s *Server) targets(ctx context.Context, cycle string) ([]scoring.Target, error) {
+	stored, err := s.svc.Targets(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scoring.Target, 0, len(stored))
+	for _, t := range stored {
+		var st scoring.Target
+		if err := json.Unmarshal(t.JSON, &st); err != nil {
+			return nil, fmt.Errorf("stored targets of %s: %w", t.Unit, err)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (s *Server) putTargets(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	var ts []scoring.Target
+	if err := decode(c, &ts); err != nil {
+		return err
+	}
+	cycle := c.Params("cycle")
+	in, err := s.scoreBase(c.UserContext(), cycle)
+	if err != nil {
+		return err
+	}
+	in.Targets = ts
+	if err := in.Validate(); err != nil {
+		return scoringError(err)
+	}
+	stored := make([]ballots.UnitTargets, len(ts))
+	for i, t := range ts {
+		b, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		stored[i] = ballots.UnitTargets{Unit: t.Unit, JSON: b}
+	}
+	if err := s.svc.PutTargets(c.UserContext(), cycle, stored); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"targets": len(ts)})
+}
+
+// scoreBase returns a year's rules and units as scoring input.
+func (s *Server) scoreBase(ctx context.Context, cycle string) (scoring.Input, error) {
+	units, err := s.svc.Units(ctx, cycle)
+	if err != nil {
+		return scoring.Input{}, err
+	}
+	rules, err := s.rules(ctx, cycle)
+	if err != nil {
+		return scoring.Input{}, err
+	}
+	in := scoring.Input{Rules: rules}
+	for _, u := range units {
+		in.Units = append(in.Units, scoring.Unit{Code: u.Code, Name: u.Name, Kind: u.Kind, Staff: u.Staff})
+	}
+	return in, nil
+}
+
+// scoreInput gathers everything the score table is computed from: rules,
+// units, targets and the evaluations of every sealed meeting. Meetings not
+// yet closed count for nothing and are named in the warnings.
+func (s *Server) scoreInput(ctx context.Context, cycle string) (scoring.Input, []ballots.MeetingRecord, []string, error) {
+	in, err := s.scoreBase(ctx, cycle)
+	if err != nil {
+		return in, nil, nil, err
+	}
+	if in.Targets, err = s.targets(ctx, cycle); err != nil {
+		return in, nil, nil, err
+	}
+	recs, err := s.svc.Meetings(ctx, cycle)
+	if err != nil {
+		return in, nil, nil, err
+	}
+	units := map[string]bool{}
+	for _, u := range in.Units {
+		units[u.Code] = true
+	}
+	warnings := []string{}
+	var sealed []ballots.MeetingRecord
+	for _, rec := range recs {
+		if rec.Sealed == nil || rec.Def == nil {
+			warnings = append(warnings, fmt.Sprintf("会议“%s”（%s）尚未结束，其测评结果未计入 (meeting not closed: not counted)", rec.Meeting.Title, rec.Meeting.Code))
+			continue
+		}
+		sealed = append(sealed, rec)
+		in.Evaluations = append(in.Evaluations, scoring.FromMeeting(rec.Def, *rec.Sealed, units)...)
+	}
+	return in, sealed, warnings, nil
+}
+
+func (s *Server) scores(c *fiber.Ctx) error {
+	if _, err := s.requireRole(c, ballots.RoleAdmin, ballots.RoleViewer); err != nil {
+		return err
+	}
+	cycle := c.Params("cycle")
+	in, sealed, warnings, err := s.scoreInput(c.UserContext(), cycle)
+	if err != nil {
+		return err
+	}
+	table, err := scoring.Compute(in)
+	if err != nil {
+		return scoringError(err)
+	}
+	if c.Query("format") == "xlsx" {
+		cy, err := s.svc.Cycle(c.UserContext(), cycle)
+		if err != nil {
+			return err
+		}
+		cadres, err := cadreSummaries(sealed, in.Rules.FlagShare, s.svc.MinGroup())
+		if err != nil {
+			return err
+		}
+		book, err := scoreWorkbook(cy, in.Rules, table, cadres, warnings)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="scores-%s.xlsx"`, cycle))
+		return c.Send(book)
+	}
+	return c.JSON(fiber.Map{"cycle": cycle, "units": table.Units, "warnings": warnings})
+}
+
+// meetingCadres is one sealed meeting's leadership, cadre, integrity and
+// recommendation results.
+type meetingCadres struct {
+	Meeting  string                   `json:"meeting"`
+	Title    string                   `json:"title"`
+	Ballots  int64                    `json:"ballots"`
+	Sections []scoring.SectionSummary `json:"sections"`
+}
+
+func cadreSummaries(sealed []ballots.MeetingRecord, flagShare float64, k int64) ([]meetingCadres, error) {
+	out := []meetingCadres{}
+	for _, rec := range sealed {
+		if rec.Sealed.Ballots < k {
+			continue // too few ballots to show anything (invariant 8)
+		}
+		secs, err := scoring.SummarizeSections(scoring.CadreSections(rec.Def, *rec.Sealed), flagShare)
+		if err != nil {
+			return nil, fmt.Errorf("meeting %s: %w", rec.Meeting.Code, err)
+		}
+		if len(secs) > 0 {
+			out = append(out, meetingCadres{Meeting: rec.Meeting.Code, Title: rec.Meeting.Title, Ballots: rec.Sealed.Ballots, Sections: secs})
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) cadres(c *fiber.Ctx) error {
+	if _, err := s.requireRole(c, ballots.RoleAdmin, ballots.RoleViewer); err != nil {
+		return err
+	}
+	in, sealed, warnings, err := s.scoreInput(c.UserContext(), c.Params("cycle"))
+	if err != nil {
+		return err
+	}
+	out, err := cadreSummaries(sealed, in.Rules.FlagShare, s.svc.MinGroup())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cycle": c.Params("cycle"), "meetings": out, "warnings": warnings})
+}
