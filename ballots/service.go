@@ -330,6 +330,7 @@ func (s *Service) commitBatch(batch []*pendingCast) {
 		p.done <- castResult{outcome: o}
 	}
 	for _, c := range commits {
+		s.turnoutCache.Delete(c.MeetingID)
 		select {
 		case s.applies <- c:
 		default:

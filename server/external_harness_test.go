@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -32,7 +33,7 @@ func newApp(t *testing.T) *app {
 	svc := ballots.NewService(store, live, ballots.Options{Reconcile: 100 * time.Millisecond})
 	svc.Start(context.Background())
 	t.Cleanup(svc.Stop)
-	a := &app{t: t, svc: svc, srv: server.New(svc, server.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BaseURL: "http://ceping.test"})}
+	a := &app{t: t, svc: svc, srv: server.New(svc, server.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BaseURL: "http://ceping.test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})}
 	if _, err := svc.EnsureAdmin(context.Background(), "admin-password"); err != nil {
 		t.Fatal(err)
 	}
