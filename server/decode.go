@@ -17,8 +17,14 @@ import (
 // data, with a message that says what to fix.
 func decode(c *fiber.Ctx, v any) error {
 	body := c.Body()
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return ballots.Errorf(ballots.EInvalid, "请求体为空，应为 JSON (empty body: send JSON)")
+	}
+	// null would decode into an empty value and, on a PUT, replace what is
+	// stored with nothing.
+	if string(trimmed) == "null" {
+		return ballots.Errorf(ballots.EInvalid, "请求体不能为 null (the body must not be null)")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -32,8 +32,9 @@ type Server struct {
 	svc  *ballots.Service
 	cfg  Config
 	log  *slog.Logger
-	done chan struct{} // closed at shutdown: ends SSE streams
-	once sync.Once
+	done  chan struct{} // closed at shutdown: ends SSE streams
+	once  sync.Once
+	conns connSet
 }
 
 // BodyLimit is the largest request body accepted.
@@ -73,12 +74,87 @@ func New(svc *ballots.Service, cfg Config) *Server {
 }
 
 // Serve serves on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error {
+	return s.app.Listener(&trackingListener{Listener: ln, conns: &s.conns})
+}
 
-// Shutdown ends event streams, stops accepting and drains requests.
+// drainTime is how long Shutdown lets requests in flight finish before it
+// closes the connections that are left.
+const drainTime = 3 * time.Second
+
+// Shutdown ends event streams, stops accepting and drains requests in
+// flight; after drainTime (or ctx) it closes whatever connections remain —
+// idle keep-alives and connections that never sent a request, which would
+// otherwise hold the process until their read timeout.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.once.Do(func() { close(s.done) })
-	return s.app.ShutdownWithContext(ctx)
+	dctx, cancel := context.WithTimeout(ctx, drainTime)
+	defer cancel()
+	err := s.app.ShutdownWithContext(dctx)
+	if err != nil && dctx.Err() != nil {
+		s.conns.closeAll()
+		return nil
+	}
+	return err
+}
+
+// connSet holds a server's open connections.
+type connSet struct {
+	mu sync.Mutex
+	m  map[net.Conn]struct{}
+}
+
+func (cs *connSet) add(c net.Conn) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.m == nil {
+		cs.m = map[net.Conn]struct{}{}
+	}
+	cs.m[c] = struct{}{}
+}
+
+func (cs *connSet) remove(c net.Conn) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	delete(cs.m, c)
+}
+
+func (cs *connSet) closeAll() {
+	cs.mu.Lock()
+	open := make([]net.Conn, 0, len(cs.m))
+	for c := range cs.m {
+		open = append(open, c)
+	}
+	cs.mu.Unlock()
+	for _, c := range open { // Close takes the lock to remove itself
+		c.Close()
+	}
+}
+
+type trackingListener struct {
+	net.Listener
+	conns *connSet
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, conns: l.conns}
+	l.conns.add(tc)
+	return tc, nil
+}
+
+type trackedConn struct {
+	net.Conn
+	conns *connSet
+	once  sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() { c.conns.remove(c) })
+	return c.Conn.Close()
 }
 
 // Test runs a request through the app without a network (for tests).

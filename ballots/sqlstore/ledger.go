@@ -174,15 +174,18 @@ func (s *Store) CloseMeeting(ctx context.Context, id int64) (int64, error) {
 	return count, err
 }
 
-// Seal implements ballots.Ledger. On PostgreSQL it also rewrites the
-// meeting's ballot rows, so that every row carries the seal's transaction id
-// instead of the id of the cast that wrote it.
+// Seal implements ballots.Ledger. On PostgreSQL, whose heap keeps rows in
+// the order they were written, it also rewrites the meeting's ballot rows in
+// id order (random), so that neither their physical order nor their
+// transaction ids tell the order of casting; a VACUUM after it removes the
+// old row versions. SQLite's ballot table has no rowid and is stored in id
+// order already.
 func (s *Store) Seal(ctx context.Context, id int64, sealed ballots.Sealed) error {
 	body, err := json.Marshal(sealed)
 	if err != nil {
 		return err
 	}
-	return s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE meetings SET sealed = ? WHERE id = ? AND status = ? AND sealed IS NULL`, string(body), id, ballots.StatusClosed)
 		if res.Error != nil {
 			return res.Error
@@ -191,10 +194,16 @@ func (s *Store) Seal(ctx context.Context, id int64, sealed ballots.Sealed) error
 			return ballots.Errorf(ballots.EConflict, "会议已封存或未结束 (already sealed or not closed)")
 		}
 		if s.dialect == "postgres" {
-			return tx.Exec(`UPDATE ballots SET group_code = group_code WHERE meeting_id = ?`, id).Error
+			return tx.Exec(`WITH moved AS (DELETE FROM ballots WHERE meeting_id = ? RETURNING id, meeting_id, group_code, answers)
+				INSERT INTO ballots (id, meeting_id, group_code, answers) SELECT id, meeting_id, group_code, answers FROM moved ORDER BY id`, id).Error
 		}
 		return nil
 	})
+	if err == nil && s.dialect == "postgres" {
+		// Best effort: the seal stands even if VACUUM cannot run now.
+		_ = s.w.WithContext(ctx).Exec(`VACUUM ballots`).Error
+	}
+	return err
 }
 
 // Token implements ballots.Ledger. It is on every vote's path, so it runs

@@ -271,4 +271,3 @@ func tail(s string) string {
 	}
 	return s
 }
-

@@ -33,7 +33,11 @@ func startApp(t *testing.T, ctx context.Context, data, dbURL string) (*App, *api
 			t.Errorf("stop: %v", err)
 		}
 	})
-	return app, newAPI(t, app.URL())
+	a := newAPI(t, app.URL())
+	// A connection the client dialled but never used would hold up Stop
+	// (see TestShutdownWithSilentConnection): close them first.
+	t.Cleanup(a.hc.CloseIdleConnections)
+	return app, a
 }
 
 // TestEndToEnd walks a meeting through the HTTP API as DESIGN.md describes
@@ -361,6 +365,7 @@ func TestDemo(t *testing.T) {
 	}
 	a.waitTurnout("/api/v1/cycles/"+DemoCycle+"/meetings/"+view.Meeting.Code, 10*time.Second, func(t turnout) bool { return t.Cast == 1 })
 
+	a.hc.CloseIdleConnections() // see TestShutdownWithSilentConnection
 	cancel()
 	select {
 	case code := <-exit:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -428,5 +429,33 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String(), "level=ERROR") {
 		t.Errorf("errors logged during shutdown:\n%s", tail(p.stderr.String()))
+	}
+}
+
+// TestShutdownWithSilentConnection: a client that has opened a connection
+// but sent nothing yet (a browser's preconnect, a phone that lost signal)
+// must not hold up a graceful shutdown: SIGTERM still exits 0 within a few
+// seconds.
+func TestShutdownWithSilentConnection(t *testing.T) {
+	b := newBackend(t)
+	p := startProc(t, b, "")
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(p.url, "http://"), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(200 * time.Millisecond) // let the server accept it
+
+	start := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code, exited := p.wait(15 * time.Second)
+	took := time.Since(start).Round(time.Millisecond)
+	if !exited {
+		t.Fatalf("still running 15 s after SIGTERM")
+	}
+	if code != 0 || took > 5*time.Second {
+		t.Fatalf("after SIGTERM with one silent connection open: exit %d after %s; want 0 within 5 s\n%s", code, took, tail(p.stderr.String()))
 	}
 }

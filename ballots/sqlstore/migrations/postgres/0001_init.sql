@@ -51,8 +51,7 @@ CREATE TABLE batches (
 	meeting_id BIGINT NOT NULL REFERENCES meetings(id),
 	group_code TEXT NOT NULL,
 	count      INTEGER NOT NULL,
-	revoked    BOOLEAN NOT NULL DEFAULT FALSE,
-	voided     INTEGER NOT NULL DEFAULT 0 -- unused slips voided by the revoke
+	revoked    BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE TABLE tokens (
 	hash       TEXT PRIMARY KEY,
@@ -62,10 +61,8 @@ CREATE TABLE tokens (
 	state      INTEGER NOT NULL DEFAULT 0,
 	key_hash   TEXT
 );
--- No index holds state: spending a slip rewrites only its own row (a HOT
--- update on PostgreSQL), nothing else. Turnout comes from batches and the
--- ballot count.
-CREATE INDEX tokens_batch ON tokens (batch_id);
+CREATE INDEX tokens_meeting ON tokens (meeting_id, group_code, state);
+CREATE INDEX tokens_batch ON tokens (batch_id, state);
 CREATE TABLE ballots (
 	id         TEXT PRIMARY KEY,
 	meeting_id BIGINT NOT NULL,
