@@ -121,6 +121,33 @@ func (s *Service) PutUnits(ctx context.Context, cycle string, units []Unit) erro
 	if err := ValidateUnits(units); err != nil {
 		return err
 	}
+	// A unit still named by a person or by a meeting's host stays.
+	keep := map[string]bool{}
+	for _, u := range units {
+		keep[u.Code] = true
+	}
+	people, err := s.ledger.People(ctx, cycle)
+	if err != nil {
+		return err
+	}
+	meetings, err := s.ledger.Meetings(ctx, cycle)
+	if err != nil {
+		return err
+	}
+	var v validator
+	for _, p := range people {
+		if !keep[p.Unit] {
+			v.add("units", "单位 %s 还有人员 %s（%s），请先修改人员名单 (a person still belongs to it)", p.Unit, p.Code, p.Name)
+		}
+	}
+	for _, m := range meetings {
+		if m.Meeting.Host != "" && !keep[m.Meeting.Host] {
+			v.add("units", "单位 %s 是会议 %s 的被考核单位，不能删除 (a meeting is hosted by it)", m.Meeting.Host, m.Meeting.Code)
+		}
+	}
+	if err := v.err("单位名单"); err != nil {
+		return err
+	}
 	return s.ledger.PutUnits(ctx, cycle, units)
 }
 
@@ -208,10 +235,14 @@ func (s *Service) PutMeeting(ctx context.Context, cycle string, m Meeting) (bool
 		}
 	}
 	for i, name := range m.Staff {
-		if _, err := s.ledger.User(ctx, name); ErrorCode(err) == ENotFound {
+		u, err := s.ledger.User(ctx, name)
+		switch {
+		case ErrorCode(err) == ENotFound:
 			v.add(fmt.Sprintf("staff[%d]", i), "账号 %q 不存在 (unknown user)", name)
-		} else if err != nil {
+		case err != nil:
 			return false, err
+		case u.Role != RoleGroup:
+			v.add(fmt.Sprintf("staff[%d]", i), "账号 %q 不是考核组（group）账号，管理员本就可以主持所有会议 (staff are group users)", name)
 		}
 	}
 	if err := v.err("会议"); err != nil {
@@ -553,4 +584,6 @@ func (s *Service) Targets(ctx context.Context, cycle string) ([]UnitTargets, err
 }
 
 // Cycle returns a year.
-func (s *Service) Cycle(ctx context.Context, code string) (Cycle, error) { return s.ledger.Cycle(ctx, code) }
+func (s *Service) Cycle(ctx context.Context, code string) (Cycle, error) {
+	return s.ledger.Cycle(ctx, code)
+}

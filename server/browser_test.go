@@ -162,7 +162,18 @@ func (b *browserApp) js(expr string) any {
 // waitFor waits until the expression is true in the page.
 func (b *browserApp) waitFor(expr string, timeout time.Duration) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	deadline := time.Now().Add(timeout)
+	var err error
+	for {
+		_, err = chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
+		// A navigation replaces the page's JavaScript context under a poll:
+		// poll again in the new one.
+		if err == nil || time.Now().After(deadline) || !(strings.Contains(err.Error(), "Cannot find context") || strings.Contains(err.Error(), "context was destroyed")) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
 		b.shot("timeout")
 		b.t.Fatalf("waiting for %s: %v (view %v, status %v)", expr, err,
 			b.js(`document.documentElement.getAttribute('data-view')`), b.js(`(document.getElementById('status')||{}).textContent`))

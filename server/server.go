@@ -28,10 +28,10 @@ type Config struct {
 
 // Server serves the API and pages.
 type Server struct {
-	app  *fiber.App
-	svc  *ballots.Service
-	cfg  Config
-	log  *slog.Logger
+	app   *fiber.App
+	svc   *ballots.Service
+	cfg   Config
+	log   *slog.Logger
 	done  chan struct{} // closed at shutdown: ends SSE streams
 	once  sync.Once
 	conns connSet

@@ -219,10 +219,18 @@ func firstLine(s string) string {
 
 // notFound maps gorm's not-found to the domain's.
 func notFound(err error, zh, en string) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+	// A key PostgreSQL cannot even hold (invalid UTF-8, a NUL byte) names
+	// nothing that exists.
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) || isUnstorableText(err) {
 		return ballots.Errorf(ballots.ENotFound, "%s不存在 (%s not found)", zh, en)
 	}
 	return err
+}
+
+// isUnstorableText reports whether PostgreSQL refused a string parameter:
+// invalid byte sequence (22021) or untranslatable character (22P05).
+func isUnstorableText(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "SQLSTATE 22021") || strings.Contains(err.Error(), "SQLSTATE 22P05"))
 }
 
 // isUnique reports whether err is a unique-constraint violation.
