@@ -246,15 +246,19 @@ func TestComputeEvaluation(t *testing.T) {
 		want: want{comps: map[string]float64{Conference: 6, Mutual: 4, Group: 3, Democratic: 2.88, Social: 4}, e: 19.88,
 			warnings: []string{"民主测评（democratic）：投票的群体都没有权重（group_weights），改为合并计算"}},
 	}, {
-		name:  "evaluation points follow target_weight",
-		rules: func(r *Rules) { r.TargetWeight = 0.7 },
+		name: "evaluation points follow target_weight",
+		rules: func(r *Rules) {
+			r.TargetWeight = 0.7
+			r.Components = map[string]float64{Conference: 9, Mutual: 6, Group: 4.5, Democratic: 4.5, Social: 6}
+		},
 		evals: []Evaluation{
 			gradeEval("T01", Conference, "", map[string]int64{"好": 1, "差": 1}),
 			gradeEval("T01", Social, "", map[string]int64{"好": 1}),
 		},
-		// conference 6 × 0.5 = 3, social 4 × 1 = 4
-		// E = (3 + 4) × 100×(1−0.7) / (6 + 4) = 7 × 30/10 = 21
-		want: want{comps: map[string]float64{Conference: 3, Social: 4}, e: 21,
+		// components sum to 30 = 100 × (1 − 0.7)
+		// conference 9 × 0.5 = 4.5, social 6 × 1 = 6
+		// E = (4.5 + 6) × 30 / (9 + 6) = 10.5 × 2 = 21
+		want: want{comps: map[string]float64{Conference: 4.5, Social: 6}, e: 21,
 			warnings: missing(Mutual, Group, Democratic)},
 	}, {
 		name: "grade and score ballots of one component pool by value",

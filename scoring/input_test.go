@@ -187,7 +187,7 @@ func TestValidateInput(t *testing.T) {
 		unit: "T01", field: "evaluations[0].component", message: `评价项 component "speech" 未知`,
 	}, {
 		name: "component not in the rules",
-		edit: func(in *Input) { delete(in.Rules.Components, Social) },
+		edit: func(in *Input) { delete(in.Rules.Components, Social); in.Rules.TargetWeight = 0.84 },
 		unit: "T01", field: "evaluations[4].component", message: `评价项 component "social" 未知`,
 	}, {
 		name: "evaluation of an unknown unit",

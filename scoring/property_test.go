@@ -16,7 +16,6 @@ import (
 // scales.
 func randomInput(rng *rand.Rand) Input {
 	r := DefaultRules()
-	r.TargetWeight = float64(rng.Intn(101)) / 100
 	r.CompletionFloor = float64(rng.Intn(101)) / 100
 	r.Trim = rng.Intn(3)
 	r.MinGroupBallots = 1 + rng.Intn(4)
@@ -32,6 +31,14 @@ func randomInput(rng *rand.Rand) Input {
 	if rng.Intn(4) == 0 {
 		delete(r.Components, Social)
 	}
+	// Scale the components; the target weight makes up the rest of 100.
+	scale := []float64{0.5, 1, 1.5}[rng.Intn(3)]
+	var sum float64
+	for c, p := range r.Components {
+		r.Components[c] = p * scale
+		sum += p * scale
+	}
+	r.TargetWeight = (100 - sum) / 100
 	in := Input{Rules: r}
 	n := 1 + rng.Intn(8)
 	for i := range n {

@@ -65,8 +65,9 @@ type Grade struct {
 // DefaultRules or ParseRules.
 type Rules struct {
 	// TargetWeight is the share of the target-task score (0–100) in the
-	// total; the evaluation score is scaled to 100 × (1 − TargetWeight)
-	// points (20 with the default 0.8).
+	// total. The evaluation score is worth the sum of the component points
+	// (20 by default), and Validate requires 100 × TargetWeight plus that
+	// sum to make 100.
 	TargetWeight float64 `json:"target_weight"`
 	// Components maps each evaluation component to its points.
 	Components map[string]float64 `json:"components"`
@@ -278,6 +279,9 @@ func (r Rules) Validate() error {
 			return inputErr("", field, "规则 components.%s 的分值 %s 应大于 0 且不超过 %d", c, num(p), maxComponentPoints)
 		}
 	}
+	if sum := r.evaluationPoints(); math.Abs(100*r.TargetWeight+sum-100) > 1e-6 {
+		return inputErr("", "rules.target_weight", "目标任务权重 target_weight %s 与各方面评价分值合计 %s 不符：应满足 100 × target_weight + 合计 = 100", num(r.TargetWeight), num(sum))
+	}
 	if len(r.Categories) == 0 {
 		return inputErr("", "rules.categories", "规则 categories 不能为空")
 	}
@@ -371,7 +375,15 @@ func (r Rules) Validate() error {
 
 // evaluationPoints is the evaluation score's full points: 100 × (1 −
 // target_weight), 20 with the default weight 0.8.
-func (r Rules) evaluationPoints() float64 { return 100 * (1 - r.TargetWeight) }
+// evaluationPoints is what E is scaled to: the components' points together
+// (DESIGN.md's 20).
+func (r Rules) evaluationPoints() float64 {
+	var sum float64
+	for _, p := range r.Components {
+		sum += p
+	}
+	return sum
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
