@@ -340,6 +340,37 @@ func mergeSection(a *SectionResult, b SectionResult) {
 	}
 }
 
+// CountIndex is a tally's counts grouped by group, section, subject and
+// dimension, built in one pass for reading many subjects.
+type CountIndex map[[4]string]map[string]int64
+
+// Index groups the tally's counts; Counts of a large tally is a scan.
+func (t Tally) Index() CountIndex {
+	idx := CountIndex{}
+	for k, n := range t {
+		if n == 0 || !strings.HasPrefix(k, "c"+sep) {
+			continue
+		}
+		parts := strings.SplitN(k[2:], sep, 5)
+		if len(parts) != 5 {
+			continue
+		}
+		key := [4]string{parts[0], parts[1], parts[2], parts[3]}
+		m := idx[key]
+		if m == nil {
+			m = map[string]int64{}
+			idx[key] = m
+		}
+		m[parts[4]] = n
+	}
+	return idx
+}
+
+// Counts is Tally.Counts on the index.
+func (x CountIndex) Counts(group, section, subject, dim string) map[string]int64 {
+	return x[[4]string{group, section, subject, dim}]
+}
+
 // Counts returns one group's answers about a subject (and dimension) in a
 // section: by option label for grade scales, by score for score scales. For
 // a choose section it returns the subject's votes under the key "".

@@ -14,6 +14,7 @@ var evaluationPurposes = map[string]bool{Conference: true, Mutual: true, Group: 
 // out). Score scales give their histogram as counts.
 func FromMeeting(def *ballots.MeetingDef, sealed ballots.Sealed, units map[string]bool) []Evaluation {
 	var out []Evaluation
+	idx := sealed.Tally.Index()
 	for _, g := range def.Groups {
 		if sealed.Tally.Ballots(g.Code) == 0 {
 			continue
@@ -32,7 +33,7 @@ func FromMeeting(def *ballots.MeetingDef, sealed ballots.Sealed, units map[strin
 				}
 				counts := map[string]int64{}
 				for _, d := range dims {
-					for k, n := range sealed.Tally.Counts(g.Code, s.Code, subj.Code, d) {
+					for k, n := range idx.Counts(g.Code, s.Code, subj.Code, d) {
 						counts[k] += n
 					}
 				}
@@ -63,6 +64,7 @@ var cadrePurposes = map[string]bool{PurposeTeam: true, PurposeCadre: true, Purpo
 // the same form section.
 func CadreSections(def *ballots.MeetingDef, sealed ballots.Sealed) []SectionTally {
 	var out []SectionTally
+	idx := sealed.Tally.Index()
 	index := map[string]int{}
 	for _, g := range def.Groups {
 		n := sealed.Tally.Ballots(g.Code)
@@ -93,7 +95,7 @@ func CadreSections(def *ballots.MeetingDef, sealed ballots.Sealed) []SectionTall
 				subj := &st.Subjects[j]
 				switch {
 				case s.Scale.Type == ballots.ScaleChoose:
-					subj.Votes += sealed.Tally.Counts(g.Code, s.Code, subj.Subject, "")[""]
+					subj.Votes += idx.Counts(g.Code, s.Code, subj.Subject, "")[""]
 				case len(s.Dimensions) > 0:
 					if subj.ByDimension == nil {
 						subj.ByDimension = map[string]map[string]int64{}
@@ -102,7 +104,7 @@ func CadreSections(def *ballots.MeetingDef, sealed ballots.Sealed) []SectionTall
 						if subj.ByDimension[d] == nil {
 							subj.ByDimension[d] = map[string]int64{}
 						}
-						for k, v := range sealed.Tally.Counts(g.Code, s.Code, subj.Subject, d) {
+						for k, v := range idx.Counts(g.Code, s.Code, subj.Subject, d) {
 							subj.ByDimension[d][k] += v
 						}
 					}
@@ -110,7 +112,7 @@ func CadreSections(def *ballots.MeetingDef, sealed ballots.Sealed) []SectionTall
 					if subj.Counts == nil {
 						subj.Counts = map[string]int64{}
 					}
-					for k, v := range sealed.Tally.Counts(g.Code, s.Code, subj.Subject, "") {
+					for k, v := range idx.Counts(g.Code, s.Code, subj.Subject, "") {
 						subj.Counts[k] += v
 					}
 				}

@@ -299,7 +299,24 @@ func (s *Store) meetingWhere(ctx context.Context, query string, args ...any) (ba
 	if err := s.r.WithContext(ctx).Take(&r, append([]any{query}, args...)...).Error; err != nil {
 		return ballots.MeetingRecord{}, notFound(err, "会议", "meeting")
 	}
-	return r.toDomain()
+	return s.decodeMeeting(r)
+}
+
+// decodeMeeting decodes a row, reusing the decoding of a sealed meeting:
+// its row never changes again, and its snapshot and seal are the largest
+// JSON the ledger holds. Callers must not modify the returned snapshot or
+// seal.
+func (s *Store) decodeMeeting(r meetingRow) (ballots.MeetingRecord, error) {
+	if r.Sealed != nil {
+		if rec, ok := s.sealed.Load(r.ID); ok {
+			return rec.(ballots.MeetingRecord), nil
+		}
+	}
+	rec, err := r.toDomain()
+	if err == nil && r.Sealed != nil {
+		s.sealed.Store(r.ID, rec)
+	}
+	return rec, err
 }
 
 // Meeting implements ballots.Ledger.
@@ -319,7 +336,7 @@ func (s *Store) meetingsWhere(ctx context.Context, query string, args ...any) ([
 	}
 	out := make([]ballots.MeetingRecord, 0, len(rows))
 	for _, r := range rows {
-		rec, err := r.toDomain()
+		rec, err := s.decodeMeeting(r)
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
@@ -35,6 +36,7 @@ type Store struct {
 	w, r      *gorm.DB // writer and readers; the same pool on PostgreSQL
 	dialect   string   // "sqlite" or "postgres"
 	tokenStmt *sql.Stmt
+	sealed    sync.Map // meeting id → decoded MeetingRecord, once sealed
 }
 
 // Open connects to databaseURL — "" for SQLite in dataDir, or a
