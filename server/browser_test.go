@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -29,7 +30,7 @@ import (
 
 const weChatUA = "Mozilla/5.0 (Linux; Android 10; V2001A Build/QP1A.190711.020; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/86.0.4240.99 XWEB/4317 MMWEBSDK/20220903 Mobile Safari/537.36 MMWEBID/6294 MicroMessenger/8.0.28.2240(0x28001C57) WeChat/arm64 Weixin NetType/4G Language/zh_CN ABI/arm64"
 
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	for _, p := range []string{os.Getenv("CEPING_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
 		if p == "" {
 			continue
@@ -103,7 +104,7 @@ type browserApp struct {
 	ctx   context.Context
 }
 
-func newBrowserApp(t *testing.T, width, height int, userAgent string) *browserApp {
+func newBrowserApp(t testing.TB, width, height int, userAgent string) *browserApp {
 	chrome := chromiumPath(t)
 	a := newApp(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -404,4 +405,46 @@ func TestBrowserTypedCode(t *testing.T) {
 	b.js(fmt.Sprintf(`(function(){ var el = document.getElementById('code'); el.value = %q; el.dispatchEvent(new Event('input', {bubbles:true})); document.getElementById('code-go').click(); return true; })()`, grouped))
 	b.view("form")
 	b.shot("typed")
+}
+
+// BenchmarkBallotPageSlowNetwork loads the ballot page from a fresh browser
+// cache over an emulated slow network and reports first contentful paint
+// and the time until the ballot is on screen (page, assets and the ballot
+// API call). Profiles: Chrome DevTools' "Slow 3G" (2,000 ms latency,
+// 50 KB/s) and WebPageTest's "3G Slow" (400 ms, 50 KB/s).
+func BenchmarkBallotPageSlowNetwork(bm *testing.B) {
+	for _, p := range []struct {
+		name    string
+		latency float64
+		down    float64
+	}{{"devtools-slow-3g", 2000, 500 * 1000 / 8 * 0.8}, {"wpt-3g-slow", 400, 400 * 1000 / 8}} {
+		bm.Run(p.name, func(bm *testing.B) {
+			b := newBrowserApp(bm, 360, 640, weChatUA)
+			tokens := browserYear(b.app, bm.N)
+			var fcp, ready float64
+			bm.ResetTimer()
+			for i := 0; i < bm.N; i++ {
+				err := chromedp.Do(b.ctx, chromedp.Navigate("about:blank"), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+						return err
+					}
+					if _, err := cdp.Call(ctx, tg, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+						return err
+					}
+					_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+						MatchedNetworkConditions: []*network.Conditions{{Latency: p.latency, DownloadThroughput: p.down, UploadThroughput: p.down}}})
+					return err
+				}), chromedp.Navigate(b.base+"/b#"+tokens[i]))
+				if err != nil {
+					bm.Fatal(err)
+				}
+				b.waitFor(`document.documentElement.getAttribute('data-view') === 'form'`, 60*time.Second)
+				v := b.js(`(function(){ var p = performance.getEntriesByName('first-contentful-paint')[0]; return [p ? p.startTime : -1, performance.now()]; })()`).([]any)
+				fcp += v[0].(float64)
+				ready += v[1].(float64)
+			}
+			bm.ReportMetric(fcp/float64(bm.N), "ms-first-paint")
+			bm.ReportMetric(ready/float64(bm.N), "ms-ballot-shown")
+		})
+	}
 }

@@ -20,13 +20,13 @@ import (
 // app is a whole server on a fresh ledger and live state, for tests that
 // drive it from outside: scores, the browser.
 type app struct {
-	t   *testing.T
+	t   testing.TB
 	svc *ballots.Service
 	srv *server.Server
 	jwt string
 }
 
-func newApp(t *testing.T) *app {
+func newApp(t testing.TB) *app {
 	t.Helper()
 	store := sqltest.Open(t)
 	live := redistest.Open(t)

@@ -93,7 +93,7 @@ func BenchmarkScores(b *testing.B) {
 		_, err = svc.Close(ctx, rec)
 		must(err)
 	}
-	a := &app{t: &testing.T{}, svc: svc, srv: server.New(svc, server.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})}
+	a := &app{t: b, svc: svc, srv: server.New(svc, server.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})}
 	if _, err := svc.EnsureAdmin(ctx, "admin-password"); err != nil {
 		b.Fatal(err)
 	}
