@@ -1,6 +1,9 @@
 package server
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -63,6 +66,7 @@ func (s *Server) issueJWT(u ballots.User) (string, time.Time, error) {
 // bearer token or the console's session cookie; EUnauthorized otherwise.
 func (s *Server) user(c *fiber.Ctx) (ballots.User, error) {
 	raw := ""
+	fromCookie := false
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
@@ -71,6 +75,7 @@ func (s *Server) user(c *fiber.Ctx) (ballots.User, error) {
 		raw = strings.TrimSpace(tok)
 	} else {
 		raw = c.Cookies(sessionCookie)
+		fromCookie = true
 	}
 	if raw == "" {
 		return ballots.User{}, ballots.Errorf(ballots.EUnauthorized, "需要登录 (sign in first)")
@@ -81,7 +86,28 @@ func (s *Server) user(c *fiber.Ctx) (ballots.User, error) {
 	if err != nil {
 		return ballots.User{}, ballots.Errorf(ballots.EUnauthorized, "登录已过期或无效，请重新登录 (session expired or invalid)")
 	}
+	// A browser sends the cookie with any request, also one another site
+	// made it send: changes need the session's CSRF token as well, in the
+	// X-CSRF-Token header (console scripts) or the _csrf form field.
+	if fromCookie && !safeMethod(c.Method()) {
+		got := c.Get("X-CSRF-Token")
+		if got == "" {
+			got = c.FormValue("_csrf")
+		}
+		if !hmac.Equal([]byte(got), []byte(s.csrfToken(raw))) {
+			return ballots.User{}, ballots.Errorf(ballots.EForbidden, "页面已过期，请刷新后重试 (CSRF token missing or wrong: reload the page)")
+		}
+	}
 	return ballots.User{Name: cl.Subject, Role: cl.Role}, nil
+}
+
+func safeMethod(m string) bool { return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions }
+
+// csrfToken binds a CSRF token to one session: an HMAC of its JWT.
+func (s *Server) csrfToken(session string) string {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte("csrf\x00" + session))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 const sessionCookie = "ceping_session"

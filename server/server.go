@@ -67,6 +67,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerScoreRoutes(s, api)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	registerPageRoutes(s, s.app)
+	registerConsoleRoutes(s, s.app)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return ballots.Errorf(ballots.ENotFound, "没有这个页面或接口 (no such route): %s %s", c.Method(), c.Path())
 	})

@@ -1,0 +1,57 @@
+/* Shared by console pages: the API client (session cookie + CSRF header),
+ * error rendering and the language switch. Page scripts use window.Ceping. */
+(function () {
+  'use strict';
+  var D = document;
+  var csrf = (D.querySelector('meta[name=csrf]') || {}).content || '';
+  var lang = localStorage.getItem('cp.lang') || 'zh';
+  var EN = {
+    'nav.overview': 'Overview', 'nav.users': 'Users', 'nav.audit': 'Audit log', 'nav.logout': 'Sign out',
+    'login.title': 'Organizer sign-in', 'login.user': 'User name', 'login.password': 'Password', 'login.submit': 'Sign in',
+    'login.hint': 'Attendees: scan the QR code on your slip, no sign-in needed.',
+    'overview.title': 'Years and meetings', 'overview.new': 'New assessment year', 'overview.code': 'Code', 'overview.name': 'Name',
+    'common.loading': 'Loading…', 'common.create': 'Create', 'common.save': 'Save'
+  };
+  function t(key, zh) { return lang === 'en' && EN[key] ? EN[key] : zh; }
+  function applyLang() {
+    D.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+    var els = D.querySelectorAll('[data-i18n]');
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (!el.hasAttribute('data-zh')) el.setAttribute('data-zh', el.textContent);
+      el.textContent = t(el.getAttribute('data-i18n'), el.getAttribute('data-zh'));
+    }
+    var b = D.getElementById('lang');
+    if (b) b.textContent = lang === 'en' ? '中文' : 'English';
+  }
+  // api calls /api/v1 with the session cookie; resolves {status, data}.
+  function api(method, path, body) {
+    var opts = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json' } };
+    if (method !== 'GET') opts.headers['X-CSRF-Token'] = csrf;
+    if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+    return fetch('/api/v1' + path, opts).then(function (r) {
+      if (r.status === 401) { location.href = '/console/login?next=' + encodeURIComponent(location.pathname); }
+      var ct = r.headers.get('Content-Type') || '';
+      return (ct.indexOf('json') >= 0 ? r.json() : r.text()).then(function (d) { return { status: r.status, data: d }; });
+    });
+  }
+  // errorText renders an API error: the message and each detail.
+  function errorText(data) {
+    if (!data || !data.error) return String(data);
+    var e = data.error, s = e.message;
+    (e.details || []).forEach(function (d) { s += '\n· ' + [d.field, d.section, d.subject].filter(Boolean).join(' ') + '：' + d.message; });
+    return s;
+  }
+  function el(tag, attrs, kids) {
+    var e = D.createElement(tag);
+    for (var k in (attrs || {})) { if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]); }
+    (kids || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? D.createTextNode(c) : c); });
+    return e;
+  }
+  window.Ceping = { api: api, errorText: errorText, el: el, t: t, csrf: csrf, lang: function () { return lang; } };
+  D.addEventListener('DOMContentLoaded', function () {
+    applyLang();
+    var b = D.getElementById('lang');
+    if (b) b.addEventListener('click', function () { lang = lang === 'en' ? 'zh' : 'en'; localStorage.setItem('cp.lang', lang); applyLang(); D.dispatchEvent(new Event('cp:lang')); });
+  });
+})();
