@@ -40,6 +40,12 @@ type Batch struct {
 	Revoked   bool   `json:"revoked,omitempty"`
 }
 
+// BatchInfo is a batch as listed for organizers: never its codes.
+type BatchInfo struct {
+	Batch
+	Voided int64 `json:"voided"`
+}
+
 // Token states.
 const (
 	TokenUnused  = 0
@@ -97,6 +103,9 @@ type Ledger interface {
 	User(ctx context.Context, name string) (User, error)
 	CountUsers(ctx context.Context) (int64, error)
 	SetPassword(ctx context.Context, name, hash string) error
+	Users(ctx context.Context) ([]User, error)
+	// DeleteUser removes an account; ENotFound if there is none.
+	DeleteUser(ctx context.Context, name string) error
 
 	CreateCycle(ctx context.Context, c Cycle) error
 	Cycle(ctx context.Context, code string) (Cycle, error)
@@ -125,6 +134,9 @@ type Ledger interface {
 	// RevokeBatch voids the batch's unused tokens and returns the batch
 	// (with its meeting) and how many were voided.
 	RevokeBatch(ctx context.Context, id string) (Batch, int64, error)
+	// Batches lists a meeting's batches, oldest first, with how many of
+	// each batch's slips a revoke voided.
+	Batches(ctx context.Context, meetingID int64) ([]BatchInfo, error)
 	// Turnout returns slips issued (not revoked) and revoked per group, and
 	// with withCast also the ballots cast per group.
 	Turnout(ctx context.Context, meetingID int64, withCast bool) ([]TurnoutRow, error)

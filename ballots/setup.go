@@ -587,3 +587,36 @@ func (s *Service) Targets(ctx context.Context, cycle string) ([]UnitTargets, err
 func (s *Service) Cycle(ctx context.Context, code string) (Cycle, error) {
 	return s.ledger.Cycle(ctx, code)
 }
+
+// Users lists the organizer accounts.
+func (s *Service) Users(ctx context.Context) ([]User, error) { return s.ledger.Users(ctx) }
+
+// DeleteUser removes an account. The last admin stays: EConflict.
+func (s *Service) DeleteUser(ctx context.Context, name string) error {
+	users, err := s.ledger.Users(ctx)
+	if err != nil {
+		return err
+	}
+	admins := 0
+	var target *User
+	for i, u := range users {
+		if u.Role == RoleAdmin {
+			admins++
+		}
+		if u.Name == name {
+			target = &users[i]
+		}
+	}
+	if target == nil {
+		return Errorf(ENotFound, "账号 %s 不存在 (no such user)", name)
+	}
+	if target.Role == RoleAdmin && admins == 1 {
+		return Errorf(EConflict, "不能删除最后一个管理员账号 (the last admin stays)")
+	}
+	return s.ledger.DeleteUser(ctx, name)
+}
+
+// Batches lists a meeting's batches.
+func (s *Service) Batches(ctx context.Context, rec MeetingRecord) ([]BatchInfo, error) {
+	return s.ledger.Batches(ctx, rec.ID)
+}

@@ -101,7 +101,9 @@ func (s *Server) user(c *fiber.Ctx) (ballots.User, error) {
 	return ballots.User{Name: cl.Subject, Role: cl.Role}, nil
 }
 
-func safeMethod(m string) bool { return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions }
+func safeMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
+}
 
 // csrfToken binds a CSRF token to one session: an HMAC of its JWT.
 func (s *Server) csrfToken(session string) string {

@@ -65,6 +65,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerVotingRoutes(s, api)
 	registerWatchRoutes(s, api)
 	registerScoreRoutes(s, api)
+	registerUserRoutes(s, api)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	registerPageRoutes(s, s.app)
 	registerConsoleRoutes(s, s.app)

@@ -25,6 +25,7 @@ func registerSetupRoutes(s *Server, r fiber.Router) {
 	r.Get("/cycles/:cycle/meetings/:meeting", s.getMeeting)
 	r.Put("/cycles/:cycle/meetings/:meeting", s.putMeeting)
 	r.Post("/cycles/:cycle/meetings/:meeting/batches", s.issueBatch)
+	r.Get("/cycles/:cycle/meetings/:meeting/batches", s.listBatches)
 	r.Post("/batches/:batch/revoke", s.revokeBatch)
 	r.Post("/cycles/:cycle/meetings/:meeting/open", s.openMeeting)
 	r.Post("/cycles/:cycle/meetings/:meeting/close", s.closeMeeting)
@@ -300,6 +301,21 @@ func (s *Server) renderBatch(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count,
 		"tokens": tokens, "url": strings.TrimRight(s.cfg.BaseURL, "/") + "/b#"})
+}
+
+func (s *Server) listBatches(c *fiber.Ctx) error {
+	rec, err := s.meeting(c, true)
+	if err != nil {
+		return err
+	}
+	bs, err := s.svc.Batches(c.UserContext(), rec)
+	if err != nil {
+		return err
+	}
+	if bs == nil {
+		bs = []ballots.BatchInfo{}
+	}
+	return c.JSON(fiber.Map{"batches": bs})
 }
 
 func (s *Server) revokeBatch(c *fiber.Ctx) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -39,7 +40,8 @@ func (s *Store) CreateBatch(ctx context.Context, b ballots.Batch, hashes []strin
 		if status == ballots.StatusClosed {
 			return ballots.Errorf(ballots.EConflict, "测评已结束，不能再发票 (the meeting has closed)")
 		}
-		if err := tx.Create(&batchRow{ID: b.ID, MeetingID: b.MeetingID, GroupCode: b.Group, Count: b.Count}).Error; err != nil {
+		if err := tx.Exec(`INSERT INTO batches (id, meeting_id, group_code, count, issued_at) VALUES (?, ?, ?, ?, ?)`,
+			b.ID, b.MeetingID, b.Group, b.Count, time.Now().UTC()).Error; err != nil {
 			return err
 		}
 		const chunk = 500
@@ -83,6 +85,24 @@ func (s *Store) RevokeBatch(ctx context.Context, id string) (ballots.Batch, int6
 		return tx.Exec(`UPDATE batches SET revoked = ?, voided = voided + ? WHERE id = ?`, true, n, id).Error
 	})
 	return ballots.Batch{ID: b.ID, MeetingID: b.MeetingID, Group: b.GroupCode, Count: b.Count, Revoked: true}, n, err
+}
+
+// Batches implements ballots.Ledger.
+func (s *Store) Batches(ctx context.Context, meetingID int64) ([]ballots.BatchInfo, error) {
+	rows, err := s.r.WithContext(ctx).Raw(`SELECT id, group_code, count, revoked, voided FROM batches WHERE meeting_id = ? ORDER BY issued_at, id`, meetingID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ballots.BatchInfo
+	for rows.Next() {
+		b := ballots.BatchInfo{Batch: ballots.Batch{MeetingID: meetingID}}
+		if err := rows.Scan(&b.ID, &b.Group, &b.Count, &b.Revoked, &b.Voided); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
 }
 
 // Turnout implements ballots.Ledger: slips issued and voided per group

@@ -372,3 +372,25 @@ func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
 	}
 	return res.Error
 }
+
+// Users implements ballots.Ledger.
+func (s *Store) Users(ctx context.Context) ([]ballots.User, error) {
+	var rows []userRow
+	if err := s.r.WithContext(ctx).Order("name").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]ballots.User, len(rows))
+	for i, r := range rows {
+		out[i] = ballots.User{Name: r.Name, Role: r.Role}
+	}
+	return out, nil
+}
+
+// DeleteUser implements ballots.Ledger.
+func (s *Store) DeleteUser(ctx context.Context, name string) error {
+	res := s.w.WithContext(ctx).Where("name = ?", name).Delete(&userRow{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ballots.Errorf(ballots.ENotFound, "账号 %s 不存在 (no such user)", name)
+	}
+	return res.Error
+}
