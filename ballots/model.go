@@ -1,7 +1,6 @@
 package ballots
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -387,11 +386,4 @@ func (m Meeting) Validate() error {
 		v.text(fmt.Sprintf("staff[%d]", i), s, true, 64)
 	}
 	return v.err("会议")
-}
-
-// decodeStrict is json.Unmarshal that rejects unknown fields.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
 }

@@ -440,7 +440,7 @@ func (s *Service) reconcile(ctx context.Context, last map[int64]int64) {
 
 // rebuild replaces a meeting's live state with a recount of the ledger.
 func (s *Service) rebuild(ctx context.Context, id int64) error {
-	t, n, err := s.recount(ctx, id)
+	t, n, _, err := s.recountBallots(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -449,13 +449,8 @@ func (s *Service) rebuild(ctx context.Context, id int64) error {
 	return err
 }
 
-// recount tallies the ledger's ballots of a meeting, checking each one
-// against the form again, and returns the tally, count and ballots.
-func (s *Service) recount(ctx context.Context, id int64) (Tally, int64, error) {
-	t, n, _, err := s.recountBallots(ctx, id)
-	return t, n, err
-}
-
+// recountBallots tallies the ledger's ballots of a meeting, checking each
+// one against the form again, and returns the tally, count and ballots.
 func (s *Service) recountBallots(ctx context.Context, id int64) (Tally, int64, []Ballot, error) {
 	def, err := s.def(ctx, id)
 	if err != nil {

@@ -244,6 +244,3 @@ func drawQR(pdf *fpdf.Fpdf, bm [][]bool, x, y, size float64) {
 		}
 	}
 }
-
-// Count returns the page count for n slips.
-func Count(n int) int { return (n + PerPage - 1) / PerPage }
