@@ -393,6 +393,13 @@ func (s *Service) Close(ctx context.Context, rec MeetingRecord) (Sealed, error) 
 	if err := s.live.Drop(ctx, rec.ID); err != nil {
 		s.log.Warn("close: drop live state", "err", err)
 	}
+	// Paper ballots still waiting can no longer count: their copies (a
+	// slip's hash beside its answers) go now, not at the next look.
+	if ps, ok := s.ledger.(PaperStore); ok {
+		if _, err := ps.DeleteMeetingPapers(ctx, rec.ID); err != nil {
+			s.log.Warn("close: delete waiting paper ballots", "err", err)
+		}
+	}
 	return sealed, nil
 }
 

@@ -43,6 +43,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	u, err := s.svc.Authenticate(c.UserContext(), req.Username, req.Password)
 	if ballots.ErrorCode(err) == ballots.EUnauthorized {
 		_, _ = s.svc.Live().Fail(c.UserContext(), "login", who, loginLimit, loginWindow)
+		s.audit(c, ballots.User{}, auditLoginFailed, s.failedName(c, req.Username), "")
 	}
 	if err != nil {
 		return err
@@ -51,6 +52,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, u, auditLogin, u.Name, "api")
 	return c.JSON(fiber.Map{"token": token, "expires_at": exp.Format(time.RFC3339), "role": u.Role})
 }
 

@@ -98,6 +98,7 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	u, err := s.svc.Authenticate(c.UserContext(), name, password)
 	if ballots.ErrorCode(err) == ballots.EUnauthorized {
 		_, _ = s.svc.Live().Fail(c.UserContext(), "login", who, loginLimit, loginWindow)
+		s.audit(c, ballots.User{}, auditLoginFailed, s.failedName(c, name), "")
 		return fail("用户名或密码错误 (wrong username or password)")
 	}
 	if err != nil {
@@ -109,6 +110,7 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: exp, HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, Secure: strings.HasPrefix(s.cfg.BaseURL, "https://")})
+	s.audit(c, u, auditLogin, u.Name, "console")
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 

@@ -116,3 +116,22 @@ func TestConsoleSession(t *testing.T) {
 		t.Errorf("next=//evil.example/ redirected to %q", loc)
 	}
 }
+
+// TestConsoleErrorsArePages: a browser opening a page it may not see gets
+// a page in Chinese, not JSON; the API keeps answering JSON.
+func TestConsoleErrorsArePages(t *testing.T) {
+	a := newApp(t)
+	req := httptest.NewRequest("GET", "/no/such/page", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	resp, _ := a.srv.App().Test(req, -1)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 404 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "页面不存在") {
+		t.Errorf("a missing page for a browser: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	req = httptest.NewRequest("GET", "/api/v1/no/such", nil)
+	req.Header.Set("Accept", "text/html")
+	resp, _ = a.srv.App().Test(req, -1)
+	if !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		t.Errorf("the API answered %s", resp.Header.Get("Content-Type"))
+	}
+}

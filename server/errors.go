@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -58,12 +59,32 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if code == ballots.EInternal {
 		s.log.Error("internal error", "method", c.Method(), "route", c.Route().Path, "err", err)
 	}
+	// A page (not the API) asked by a browser gets an error page.
+	if !strings.HasPrefix(c.Path(), "/api/") && c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML) == fiber.MIMETextHTML {
+		c.Status(statusOf(code))
+		return s.renderPage(c, "error.html", PageData{Title: errorTitle(statusOf(code)), Error: ballots.ErrorMessage(err)})
+	}
 	var body errorBody
 	body.Error.Code = code
 	body.Error.Message = ballots.ErrorMessage(err)
 	body.Error.Details = ballots.ErrorDetails(err)
 	c.Set("Cache-Control", "no-store")
 	return c.Status(statusOf(code)).JSON(body)
+}
+
+func errorTitle(status int) string {
+	switch status {
+	case fiber.StatusForbidden:
+		return "无权访问 · Forbidden"
+	case fiber.StatusNotFound:
+		return "页面不存在 · Not found"
+	case fiber.StatusConflict:
+		return "暂不能进行此操作 · Not now"
+	}
+	if status >= 500 {
+		return "服务器出错 · Server error"
+	}
+	return "请求有误 · Bad request"
 }
 
 func fromFiber(fe *fiber.Error) error {

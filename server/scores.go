@@ -76,6 +76,7 @@ func (s *Server) putRules(c *fiber.Ctx) error {
 	if err := s.svc.PutRules(c.UserContext(), c.Params("cycle"), canonical); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditRulesPut, c.Params("cycle"), "")
 	return c.JSON(r)
 }
 
@@ -114,26 +115,11 @@ func (s *Server) putTargets(c *fiber.Ctx) error {
 	if err := decode(c, &ts); err != nil {
 		return err
 	}
-	cycle := c.Params("cycle")
-	in, err := s.scoreBase(c.UserContext(), cycle)
-	if err != nil {
+	// saveTargets (import.go) validates and stores, for the import too.
+	if err := s.saveTargets(c.UserContext(), c.Params("cycle"), ts); err != nil {
 		return err
 	}
-	in.Targets = ts
-	if err := in.Validate(); err != nil {
-		return scoringError(err)
-	}
-	stored := make([]ballots.UnitTargets, len(ts))
-	for i, t := range ts {
-		b, err := json.Marshal(t)
-		if err != nil {
-			return err
-		}
-		stored[i] = ballots.UnitTargets{Unit: t.Unit, JSON: b}
-	}
-	if err := s.svc.PutTargets(c.UserContext(), cycle, stored); err != nil {
-		return err
-	}
+	s.audit(c, s.actor(c), auditTargetsPut, c.Params("cycle"), fmt.Sprintf("units=%d", len(ts)))
 	return c.JSON(fiber.Map{"targets": len(ts)})
 }
 

@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"html"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,6 +55,7 @@ func (s *Server) createCycle(c *fiber.Ctx) error {
 	if err := s.svc.CreateCycle(c.UserContext(), cy); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditSetup, cy.Code, "cycle created")
 	return c.Status(fiber.StatusCreated).JSON(cy)
 }
 
@@ -78,6 +81,7 @@ func (s *Server) putUnits(c *fiber.Ctx) error {
 	if err := s.svc.PutUnits(c.UserContext(), c.Params("cycle"), units); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle"), fmt.Sprintf("units=%d", len(units)))
 	return c.JSON(fiber.Map{"units": len(units)})
 }
 
@@ -103,6 +107,7 @@ func (s *Server) putPeople(c *fiber.Ctx) error {
 	if err := s.svc.PutPeople(c.UserContext(), c.Params("cycle"), people); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle"), fmt.Sprintf("people=%d", len(people)))
 	return c.JSON(fiber.Map{"people": len(people)})
 }
 
@@ -154,6 +159,7 @@ func (s *Server) putForm(c *fiber.Ctx) error {
 	if err := s.svc.PutForm(c.UserContext(), c.Params("cycle"), f); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+f.Code, "form")
 	return c.JSON(f)
 }
 
@@ -236,6 +242,7 @@ func (s *Server) putMeeting(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+m.Code, "meeting")
 	rec, err := s.svc.Meeting(c.UserContext(), c.Params("cycle"), m.Code)
 	if err != nil {
 		return err
@@ -263,6 +270,7 @@ func (s *Server) issueBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditBatchIssue, meetingTarget(rec), fmt.Sprintf("batch=%s group=%s count=%d", b.ID, b.Group, b.Count))
 	return s.renderBatch(c, rec, b)
 }
 
@@ -270,27 +278,45 @@ func (s *Server) issueBatch(c *fiber.Ctx) error {
 // page (Accept: text/html) or as a PDF (Accept: application/pdf). This is
 // the only response that ever holds the slips' codes.
 func (s *Server) renderBatch(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.IssuedBatch) error {
+	warning, err := s.staffWarning(c.UserContext(), rec)
+	if err != nil {
+		return err
+	}
+	switch c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML, "application/pdf") {
+	case fiber.MIMETextHTML:
+		return s.sendSlips(c, rec, b, "html", warning)
+	case "application/pdf":
+		return s.sendSlips(c, rec, b, "pdf", warning)
+	}
+	c.Set("Cache-Control", "no-store")
+	out := fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count,
+		"tokens": tokenStrings(b), "url": strings.TrimRight(s.cfg.BaseURL, "/") + "/b#"}
+	if warning != "" {
+		out["warning"] = warning
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func tokenStrings(b ballots.IssuedBatch) []string {
 	tokens := make([]string, len(b.Tokens))
 	for i, t := range b.Tokens {
 		tokens[i] = t.String()
 	}
-	sheet := slips.Sheet{Title: rec.Meeting.Title, Group: b.Group, BaseURL: s.cfg.BaseURL, Codes: tokens}
+	return tokens
+}
+
+// sendSlips answers a new batch as the A4 print page (format "html") or the
+// slips PDF ("pdf"), both 201. A warning (see staffWarning) heads the print
+// page, above the sheets and not printed.
+func (s *Server) sendSlips(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.IssuedBatch, format, warning string) error {
+	sheet := slips.Sheet{Title: rec.Meeting.Title, Group: b.Group, BaseURL: s.cfg.BaseURL, Codes: tokenStrings(b)}
 	for _, g := range rec.Meeting.Groups {
 		if g.Code == b.Group {
 			sheet.Group = g.Name
 		}
 	}
 	c.Set("Cache-Control", "no-store")
-	switch c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML, "application/pdf") {
-	case fiber.MIMETextHTML:
-		page, err := slips.HTML(sheet)
-		if err != nil {
-			return err
-		}
-		c.Set("Content-Security-Policy", pageCSP)
-		c.Type("html", "utf-8")
-		return c.Status(fiber.StatusCreated).Send(page)
-	case "application/pdf":
+	if format == "pdf" {
 		var buf bytes.Buffer
 		if err := slips.PDF(&buf, sheet); err != nil {
 			return err
@@ -299,8 +325,52 @@ func (s *Server) renderBatch(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.
 		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="slips-%s-%s.pdf"`, rec.Meeting.Code, b.Group))
 		return c.Status(fiber.StatusCreated).Send(buf.Bytes())
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count,
-		"tokens": tokens, "url": strings.TrimRight(s.cfg.BaseURL, "/") + "/b#"})
+	page, err := slips.HTML(sheet)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		// The slips template has no place for it: it goes first in the body,
+		// in the notice style that is not printed.
+		note := `<body><p class="noprint" role="alert" data-warning="staff">` + html.EscapeString(warning) + `</p>`
+		page = bytes.Replace(page, []byte("<body>"), []byte(note), 1)
+	}
+	c.Set("Content-Security-Policy", pageCSP)
+	c.Type("html", "utf-8")
+	return c.Status(fiber.StatusCreated).Send(page)
+}
+
+// MinParticipants is the rules text's floor: a unit of this many staff or
+// more should have at least this many participants at its meeting.
+const MinParticipants = 50
+
+// staffWarning returns a warning when the meeting's host unit has
+// MinParticipants staff or more but the meeting holds fewer valid
+// (not revoked) slips than that in all; "" otherwise.
+func (s *Server) staffWarning(ctx context.Context, rec ballots.MeetingRecord) (string, error) {
+	if rec.Meeting.Host == "" {
+		return "", nil
+	}
+	units, err := s.svc.Units(ctx, rec.Cycle)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range units {
+		if u.Code != rec.Meeting.Host || u.Staff < MinParticipants {
+			continue
+		}
+		t, err := s.svc.TurnoutByID(ctx, rec.ID)
+		if err != nil {
+			return "", err
+		}
+		if t.Issued >= MinParticipants {
+			return "", nil
+		}
+		return fmt.Sprintf("注意：%s共有 %d 名干部职工，本会议目前共发出有效选票 %d 张，不足 %d 张。考核办法要求 50 人以上的单位原则上不少于 50 人参加，请补发选票。"+
+			"(Warning: %s has %d staff but this meeting has only %d valid slips in all; the rules ask for at least %d participants.)",
+			u.Name, u.Staff, t.Issued, MinParticipants, u.Code, u.Staff, t.Issued, MinParticipants), nil
+	}
+	return "", nil
 }
 
 func (s *Server) listBatches(c *fiber.Ctx) error {
@@ -334,6 +404,7 @@ func (s *Server) revokeBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, u, auditBatchRevoke, meetingTarget(rec), fmt.Sprintf("batch=%s group=%s voided=%d", b.ID, b.Group, n))
 	return c.JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count, "revoked": n})
 }
 
@@ -345,6 +416,7 @@ func (s *Server) openMeeting(c *fiber.Ctx) error {
 	if err := s.svc.Open(c.UserContext(), rec); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditMeetingOpen, meetingTarget(rec), "")
 	rec, err = s.svc.Meeting(c.UserContext(), rec.Cycle, rec.Meeting.Code)
 	if err != nil {
 		return err
@@ -361,6 +433,7 @@ func (s *Server) closeMeeting(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditMeetingClose, meetingTarget(rec), fmt.Sprintf("ballots=%d digest=%s", sealed.Ballots, sealed.Digest))
 	return c.JSON(fiber.Map{"meeting": rec.Meeting.Code, "status": ballots.StatusClosed, "ballots": sealed.Ballots,
 		"digest": sealed.Digest, "live_check": sealed.LiveCheck})
 }

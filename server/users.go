@@ -38,6 +38,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := s.svc.CreateUser(c.UserContext(), req.Name, req.Role, req.Password); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditUserCreate, req.Name, "role="+req.Role)
 	return c.Status(fiber.StatusCreated).JSON(ballots.User{Name: req.Name, Role: req.Role})
 }
 
@@ -48,5 +49,6 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 	if err := s.svc.DeleteUser(c.UserContext(), c.Params("name")); err != nil {
 		return err
 	}
+	s.audit(c, s.actor(c), auditUserDelete, c.Params("name"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
