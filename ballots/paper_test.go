@@ -174,7 +174,8 @@ func TestPaperBallots(t *testing.T) {
 		_, err := e.svc.Close(ctx, e.rec)
 		must(t, err)
 		rec, _ := e.svc.Meeting(ctx, "2020", "M1")
-		wantCode(t, e.svc.ConfirmPaper(ctx, rec, "li", list[0].ID, toks[4]), ballots.EClosed)
+		// Close deleted the waiting copy: there is nothing left to confirm.
+		wantCode(t, e.svc.ConfirmPaper(ctx, rec, "li", list[0].ID, toks[4]), ballots.ENotFound)
 		if rec.Cast != before || rec.Sealed.Ballots != before {
 			t.Fatalf("count %d sealed %d, want %d", rec.Cast, rec.Sealed.Ballots, before)
 		}
