@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bufio"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -164,43 +162,7 @@ func (s *Server) screenEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	updates, cancel, err := s.svc.Watch(c.UserContext(), rec.ID)
-	if err != nil {
-		return err
-	}
-	c.Set("Content-Type", "text/event-stream; charset=utf-8")
-	c.Set("Cache-Control", "no-store")
-	c.Set("X-Accel-Buffering", "no")
-	done := s.done
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer cancel()
-		ping := time.NewTicker(15 * time.Second)
-		defer ping.Stop()
-		expired := time.NewTimer(time.Until(exp))
-		defer expired.Stop()
-		w.WriteString("retry: 3000\n\n")
-		for {
-			select {
-			case t := <-updates:
-				b, _ := json.Marshal(t)
-				w.WriteString("data: ")
-				w.Write(b)
-				w.WriteString("\n\n")
-			case <-ping.C:
-				w.WriteString(": ping\n\n")
-			case <-expired.C:
-				w.WriteString("event: expired\ndata: {}\n\n")
-				w.Flush()
-				return
-			case <-done:
-				return
-			}
-			if err := w.Flush(); err != nil {
-				return // the screen went away
-			}
-		}
-	})
-	return nil
+	return s.streamTurnout(c, rec.ID, exp)
 }
 
 // screenResults answers the screen's GET …/results: after close, for a link

@@ -27,15 +27,22 @@ func (s *Server) turnout(c *fiber.Ctx) error {
 	return c.JSON(t)
 }
 
-// events streams turnout as Server-Sent Events: one "data:" line of turnout
-// JSON on connect and after each change, at most two a second, with a
-// comment line every 15 s to keep proxies from closing the stream.
+// events streams turnout as Server-Sent Events.
 func (s *Server) events(c *fiber.Ctx) error {
 	rec, err := s.meeting(c, false)
 	if err != nil {
 		return err
 	}
-	updates, cancel, err := s.svc.Watch(c.UserContext(), rec.ID)
+	return s.streamTurnout(c, rec.ID, time.Time{})
+}
+
+// streamTurnout answers with Server-Sent Events of a meeting's turnout: one
+// "data:" line of turnout JSON on connect and after each change, at most two
+// a second, with a comment line every 15 s to keep proxies from closing the
+// stream. It ends when the client leaves or the server shuts down, and at
+// until (when set) with an "expired" event.
+func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time) error {
+	updates, cancel, err := s.svc.Watch(c.UserContext(), meetingID)
 	if err != nil {
 		return err
 	}
@@ -47,6 +54,12 @@ func (s *Server) events(c *fiber.Ctx) error {
 		defer cancel()
 		ping := time.NewTicker(15 * time.Second)
 		defer ping.Stop()
+		var expired <-chan time.Time
+		if !until.IsZero() {
+			t := time.NewTimer(time.Until(until))
+			defer t.Stop()
+			expired = t.C
+		}
 		w.WriteString("retry: 3000\n\n")
 		for {
 			select {
@@ -57,6 +70,10 @@ func (s *Server) events(c *fiber.Ctx) error {
 				w.WriteString("\n\n")
 			case <-ping.C:
 				w.WriteString(": ping\n\n")
+			case <-expired:
+				w.WriteString("event: expired\ndata: {}\n\n")
+				w.Flush()
+				return
 			case <-done:
 				return
 			}
