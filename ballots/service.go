@@ -280,17 +280,29 @@ func (s *Service) commitLoop() {
 				}
 			}
 		}
-	fill:
-		for len(batch) < s.opt.MaxBatch {
-			select {
-			case p := <-s.queue:
-				batch = append(batch, p)
-			default:
-				break fill
-			}
+		batch = s.fill(batch)
+		if n := len(batch); n > 1 && n < 16 {
+			// Voters are arriving together: a millisecond lets more of them
+			// join this group, and one disk sync serves them all. A lone
+			// voter is never kept waiting.
+			time.Sleep(time.Millisecond)
+			batch = s.fill(batch)
 		}
 		s.commitBatch(batch)
 	}
+}
+
+// fill adds the casts waiting in the queue to batch, up to MaxBatch.
+func (s *Service) fill(batch []*pendingCast) []*pendingCast {
+	for len(batch) < s.opt.MaxBatch {
+		select {
+		case p := <-s.queue:
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (s *Service) commitBatch(batch []*pendingCast) {
