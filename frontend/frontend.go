@@ -86,6 +86,3 @@ func Render(page string, data any) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
-// Page renders a page that takes no data.
-func Page(name string) ([]byte, error) { return Render(name, nil) }

@@ -33,8 +33,8 @@ type PageData struct {
 	Params         map[string]string // route parameters, e.g. cycle and meeting
 }
 
-// renderPage writes a console page with the strict CSP.
-func (s *Server) renderPage(c *fiber.Ctx, name string, data PageData) error {
+// renderPage writes a page template with the strict CSP, never cached.
+func (s *Server) renderPage(c *fiber.Ctx, name string, data any) error {
 	body, err := frontend.Render(name, data)
 	if err != nil {
 		return err

@@ -21,16 +21,7 @@ const pageCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; scr
 // page serves a rendered page, never cached: it may change with a release
 // and the ballot page's state lives in the URL fragment and the device.
 func (s *Server) page(name string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		body, err := frontend.Page(name)
-		if err != nil {
-			return err
-		}
-		c.Set("Content-Security-Policy", pageCSP)
-		c.Set("Cache-Control", "no-store")
-		c.Type("html", "utf-8")
-		return c.Send(body)
-	}
+	return func(c *fiber.Ctx) error { return s.renderPage(c, name, nil) }
 }
 
 // static serves an embedded asset under its content hash, cached for good.

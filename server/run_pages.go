@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ceping/ceping/ballots"
-	"github.com/ceping/ceping/frontend"
 )
 
 // registerRunPages registers the pages that run meetings and show results:
@@ -180,14 +179,7 @@ func (s *Server) tallyPage(c *fiber.Ctx) error {
 
 // renderTally is renderPage for the tally sheet's own data.
 func (s *Server) renderTally(c *fiber.Ctx, d tallyData) error {
-	body, err := frontend.Render("tally.html", d)
-	if err != nil {
-		return err
-	}
-	c.Set("Content-Security-Policy", pageCSP)
-	c.Set("Cache-Control", "no-store")
-	c.Type("html", "utf-8")
-	return c.Send(body)
+	return s.renderPage(c, "tally.html", d)
 }
 
 var meetingKindLabels = map[string]string{"work_report": "工作报告大会", "conference": "全县领导干部大会", "social": "社会评价", "group": "考核组评价", "other": "其他"}

@@ -13,7 +13,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ceping/ceping/ballots"
-	"github.com/ceping/ceping/frontend"
 )
 
 // The big screen: a full-screen turnout page for the hall's projector,
@@ -144,14 +143,7 @@ func (s *Server) screenPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderScreen(c *fiber.Ctx, d screenData) error {
-	body, err := frontend.Render("screen.html", d)
-	if err != nil {
-		return err
-	}
-	c.Set("Content-Security-Policy", pageCSP)
-	c.Set("Cache-Control", "no-store")
-	c.Type("html", "utf-8")
-	return c.Send(body)
+	return s.renderPage(c, "screen.html", d)
 }
 
 // screenEvents streams turnout to the screen as Server-Sent Events: the same
