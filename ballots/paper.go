@@ -169,16 +169,9 @@ func (s *Service) PaperBallots(ctx context.Context, rec MeetingRecord) ([]PaperB
 // by phone: ETokenUsed), revoked, or the meeting closed — the waiting copy
 // is deleted as well and the error returned.
 func (s *Service) ConfirmPaper(ctx context.Context, rec MeetingRecord, by, id string, tok Token) error {
-	ps, err := s.paperStore()
+	ps, p, err := s.waitingPaper(ctx, rec, id)
 	if err != nil {
 		return err
-	}
-	p, err := ps.PaperBallot(ctx, id)
-	if err != nil {
-		return err
-	}
-	if p.MeetingID != rec.ID {
-		return Errorf(ENotFound, "待确认的纸质票不存在 (no such waiting paper ballot)")
 	}
 	if by == "" || by == p.KeyedBy {
 		return Errorf(EConflict, "录入人不能确认自己录入的纸质票，须由另一名工作人员确认 (the person who keyed a paper ballot cannot confirm it)")
@@ -211,20 +204,30 @@ func (s *Service) ConfirmPaper(ctx context.Context, rec MeetingRecord, by, id st
 // DiscardPaper deletes a waiting paper ballot of meeting rec; nothing is
 // counted and its slip stays unspent. ENotFound if there is none.
 func (s *Service) DiscardPaper(ctx context.Context, rec MeetingRecord, id string) error {
-	ps, err := s.paperStore()
+	ps, _, err := s.waitingPaper(ctx, rec, id)
 	if err != nil {
 		return err
-	}
-	p, err := ps.PaperBallot(ctx, id)
-	if err != nil {
-		return err
-	}
-	if p.MeetingID != rec.ID {
-		return Errorf(ENotFound, "待确认的纸质票不存在 (no such waiting paper ballot)")
 	}
 	ok, err := ps.DeletePaper(ctx, id)
 	if err == nil && !ok {
 		err = Errorf(ENotFound, "待确认的纸质票不存在 (no such waiting paper ballot)")
 	}
 	return err
+}
+
+// waitingPaper returns the paper store and a waiting ballot of meeting rec;
+// ENotFound for one of another meeting.
+func (s *Service) waitingPaper(ctx context.Context, rec MeetingRecord, id string) (PaperStore, PaperBallot, error) {
+	ps, err := s.paperStore()
+	if err != nil {
+		return nil, PaperBallot{}, err
+	}
+	p, err := ps.PaperBallot(ctx, id)
+	if err != nil {
+		return nil, PaperBallot{}, err
+	}
+	if p.MeetingID != rec.ID {
+		return nil, PaperBallot{}, Errorf(ENotFound, "待确认的纸质票不存在 (no such waiting paper ballot)")
+	}
+	return ps, p, nil
 }

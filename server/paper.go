@@ -39,13 +39,7 @@ func (s *Server) paperSlip(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Code string `json:"code"`
-	}
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	tok, err := ballots.ParseToken(req.Code)
+	tok, err := decodeCode(c)
 	if err != nil {
 		return err
 	}
@@ -213,13 +207,7 @@ func (s *Server) confirmPaper(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Code string `json:"code"`
-	}
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	tok, err := ballots.ParseToken(req.Code)
+	tok, err := decodeCode(c)
 	if err != nil {
 		return err
 	}
@@ -248,4 +236,16 @@ func (s *Server) discardPaper(c *fiber.Ctx) error {
 	}
 	s.audit(c, u, auditPaperDiscard, meetingTarget(rec), "paper="+id)
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// decodeCode reads a slip code from a {"code"} body: it travels in the
+// body, never in a URL.
+func decodeCode(c *fiber.Ctx) (ballots.Token, error) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(c, &req); err != nil {
+		return ballots.Token{}, err
+	}
+	return ballots.ParseToken(req.Code)
 }
