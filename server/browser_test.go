@@ -169,7 +169,7 @@ func (b *browserApp) waitFor(expr string, timeout time.Duration) {
 		_, err = chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
 		// A navigation replaces the page's JavaScript context under a poll:
 		// poll again in the new one.
-		if err == nil || time.Now().After(deadline) || !(strings.Contains(err.Error(), "Cannot find context") || strings.Contains(err.Error(), "context was destroyed")) {
+		if err == nil || time.Now().After(deadline) || !navigated(err) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -179,6 +179,16 @@ func (b *browserApp) waitFor(expr string, timeout time.Duration) {
 		b.t.Fatalf("waiting for %s: %v (view %v, status %v)", expr, err,
 			b.js(`document.documentElement.getAttribute('data-view')`), b.js(`(document.getElementById('status')||{}).textContent`))
 	}
+}
+
+// navigated reports whether err says the page under a script went away.
+func navigated(err error) bool {
+	for _, s := range []string{"Cannot find context", "context was destroyed", "target navigated or closed"} {
+		if strings.Contains(err.Error(), s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *browserApp) view(want string) {

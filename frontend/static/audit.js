@@ -3,10 +3,10 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var EN = {
-    title: 'Audit log', intro: 'An append-only record of organizer actions: who did what to which object, and when. It holds no ballot content, slip code, password or IP address, and cannot be changed or deleted.',
-    at: 'Time', actor: 'By', action: 'Action', target: 'Object', detail: 'Detail', more: 'Load older entries', empty: 'No entries yet.'
-  };
+  C.extend({
+    'audit.title': 'Audit log', 'audit.intro': 'An append-only record of organizer actions: who did what to which object, and when. It holds no ballot content, slip code, password or IP address, and cannot be changed or deleted.',
+    'audit.at': 'Time', 'audit.actor': 'By', 'audit.action': 'Action', 'audit.target': 'Object', 'audit.detail': 'Detail', 'audit.more': 'Load older entries', 'audit.empty': 'No entries yet.'
+  });
   var ACTIONS = {
     'login': ['登录', 'Sign-in'], 'batch.issue': ['发票', 'Slips issued'], 'batch.revoke': ['作废一批票', 'Batch revoked'],
     'meeting.open': ['开始投票', 'Meeting opened'], 'meeting.close': ['结束投票并封存', 'Meeting closed and sealed'],
@@ -19,14 +19,6 @@
   var en = function () { return C.lang() === 'en'; };
   var next = 0, entries = [];
   function $(id) { return D.getElementById(id); }
-  function applyT() {
-    var els = D.querySelectorAll('[data-t]');
-    for (var i = 0; i < els.length; i++) {
-      var e = els[i];
-      if (!e.hasAttribute('data-zh')) e.setAttribute('data-zh', e.textContent);
-      e.textContent = en() && EN[e.getAttribute('data-t')] ? EN[e.getAttribute('data-t')] : e.getAttribute('data-zh');
-    }
-  }
   function row(e) {
     var a = ACTIONS[e.action], when = new Date(e.at);
     return C.el('tr', { 'data-id': String(e.id), 'data-action': e.action }, [
@@ -39,7 +31,7 @@
   function render() {
     var body = $('audit-rows');
     body.textContent = '';
-    if (!entries.length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: '5', text: en() ? EN.empty : '暂无记录。' })]));
+    if (!entries.length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: '5', text: C.t('audit.empty', '暂无记录。') })]));
     entries.forEach(function (e) { body.appendChild(row(e)); });
     $('audit-more').hidden = !next;
   }
@@ -54,9 +46,8 @@
     });
   }
   D.addEventListener('DOMContentLoaded', function () {
-    applyT();
     load();
     $('audit-more').addEventListener('click', load);
   });
-  D.addEventListener('cp:lang', function () { applyT(); render(); });
+  D.addEventListener('cp:lang', function () { render(); });
 })();

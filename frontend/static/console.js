@@ -12,7 +12,17 @@
     'overview.title': 'Years and meetings', 'overview.new': 'New assessment year', 'overview.code': 'Code', 'overview.name': 'Name',
     'common.loading': 'Loading…', 'common.create': 'Create', 'common.save': 'Save'
   };
-  function t(key, zh) { return lang === 'en' && EN[key] ? EN[key] : zh; }
+  // extend adds a page's English strings; elements with data-i18n="key"
+  // switch between their Chinese text and EN[key].
+  function extend(table) { for (var k in table) EN[k] = table[k]; }
+  // t(key, zh, a0, a1…) is EN[key] in English (zh otherwise, or when the key
+  // has no English), with {0}, {1}… replaced by a0, a1….
+  function t(key, zh) {
+    var s = lang === 'en' && EN[key] ? EN[key] : zh, args = arguments;
+    return args.length < 3 ? s : s.replace(/\{(\d)\}/g, function (_, i) { var v = args[+i + 2]; return v == null ? '' : String(v); });
+  }
+  // pick chooses between a Chinese and an English text given together.
+  function pick(zh, en) { return lang === 'en' ? en : zh; }
   function applyLang() {
     D.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
     var els = D.querySelectorAll('[data-i18n]');
@@ -48,7 +58,7 @@
     (kids || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? D.createTextNode(c) : c); });
     return e;
   }
-  window.Ceping = { api: api, errorText: errorText, el: el, t: t, csrf: csrf, lang: function () { return lang; } };
+  window.Ceping = { api: api, errorText: errorText, el: el, t: t, pick: pick, extend: extend, csrf: csrf, lang: function () { return lang; } };
   D.addEventListener('DOMContentLoaded', function () {
     applyLang();
     var b = D.getElementById('lang');

@@ -4,21 +4,13 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var EN = {
+  C.extend({
     'forms.title': 'Ballot forms', 'forms.intro': 'A ballot form is the paper form: whom to rate and how. Each voter group of a meeting uses one form. Start from a standard template and adjust.',
     'forms.list': 'Forms of this year', 'forms.new': 'New form', 'forms.newHint': 'Pick a standard template (set up from the assessment rules), or start blank:',
     'forms.edit': 'Edit form', 'forms.code': 'Form code', 'forms.codeHint': 'letters, digits, _ . -; meetings name the form by it', 'forms.ftitle': 'Title',
-    'forms.addSection': '+ Add a section', 'forms.save': 'Save form', 'forms.saveAs': 'Save as new…', 'forms.close': 'Close', 'setup.title': 'Year set-up'
-  };
-  function T(key, zh) { return C.lang() === 'en' && EN[key] ? EN[key] : zh; }
-  function applyLang() {
-    var els = D.querySelectorAll('[data-i18n]');
-    for (var i = 0; i < els.length; i++) {
-      var k = els[i].getAttribute('data-i18n');
-      if (!els[i].hasAttribute('data-zh')) els[i].setAttribute('data-zh', els[i].textContent);
-      if (EN[k]) els[i].textContent = T(k, els[i].getAttribute('data-zh'));
-    }
-  }
+    'forms.addSection': '+ Add a section', 'forms.save': 'Save form', 'forms.saveAs': 'Save as new…', 'forms.close': 'Close', 'forms.none': 'No forms yet: pick a template below to start.', 'forms.editBtn': 'Edit', 'forms.copyBtn': 'Copy as a new form', 'forms.sections': '{0} sections', 'setup.title': 'Year set-up'
+  });
+  var T = C.t;
   var PURPOSES = [['conference', '全县领导干部大会评价'], ['mutual', '单位互评'], ['group', '考核组评价'], ['democratic', '民主测评'], ['social', '社会评价'],
     ['team', '领导班子'], ['cadre', '科级干部'], ['integrity', '党风廉政'], ['recommend', '无任用推荐'], ['other', '其他']];
   var SCALES = [['grade', '等次（如 好/较好/一般/差）'], ['score', '打分（如 0–100 分）'], ['choose', '推荐（选人，最多 N 人）']];
@@ -67,14 +59,14 @@
       list.textContent = '';
       if (r.status !== 200) { D.getElementById('load-msg').textContent = C.errorText(r.data); return; }
       forms = r.data.forms || [];
-      if (!forms.length) list.appendChild(C.el('li', { 'class': 'muted', text: '还没有测评表：请在下面选择一个模板开始。 (No forms yet.)' }));
+      if (!forms.length) list.appendChild(C.el('li', { 'class': 'muted', text: T('forms.none', '还没有测评表：请在下面选择一个模板开始。') }));
       forms.forEach(function (f) {
-        var edit = C.el('button', { type: 'button', 'class': 'primary', text: '编辑 Edit' });
-        var copy = C.el('button', { type: 'button', text: '复制为新表 Copy' });
+        var edit = C.el('button', { type: 'button', 'class': 'primary', text: T('forms.editBtn', '编辑') });
+        var copy = C.el('button', { type: 'button', text: T('forms.copyBtn', '复制为新表') });
         edit.addEventListener('click', function () { open(JSON.parse(JSON.stringify(f)), f.code); });
         copy.addEventListener('click', function () { var c = JSON.parse(JSON.stringify(f)); c.code = f.code + '-2'; c.title = f.title + '（副本）'; open(c, ''); });
         list.appendChild(C.el('li', { 'data-form': f.code }, [C.el('span', { 'class': 'title', text: f.title }),
-          C.el('span', { 'class': 'muted', text: f.code + ' · ' + (f.sections || []).length + ' 个测评项目' }), edit, copy]));
+          C.el('span', { 'class': 'muted', text: f.code + ' · ' + T('forms.sections', '{0} 个测评项目', (f.sections || []).length) }), edit, copy]));
       });
     });
   }
@@ -316,9 +308,8 @@
     var root = D.getElementById('forms');
     cycle = root.getAttribute('data-cycle');
     base = '/cycles/' + encodeURIComponent(cycle);
-    applyLang();
-    D.addEventListener('cp:lang', applyLang);
     renderTemplates();
+    D.addEventListener('cp:lang', loadList);
     D.getElementById('f-code').addEventListener('input', function () { this.classList.remove('invalid'); });
     D.getElementById('f-title').addEventListener('input', function () { form.title = this.value; this.classList.remove('invalid'); });
     D.getElementById('add-section').addEventListener('click', function () { form.sections.push(newSection(form.sections.length)); renderSections(); });

@@ -4,7 +4,7 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var EN = {
+  C.extend({
     'run.meetings': 'Meetings', 'run.status': 'Voting', 'run.group': 'Voter group', 'run.issued': 'Issued', 'run.cast': 'Cast',
     'run.unused': 'Not yet used', 'run.total': 'Total', 'run.open': 'Open voting', 'run.close': 'Close voting and seal the tally',
     'run.openHint': 'While voting is open only turnout is shown; the tally is sealed at close and published then.',
@@ -23,21 +23,12 @@
     'confirm.closeTitle': 'Close voting and seal the tally?', 'confirm.closeText': 'Nobody can vote any more; unused slips become void. The ledger is recounted and the tally sealed with its digest. This cannot be undone.',
     'confirm.closeYes': 'Close and seal',
     'confirm.revokeTitle': 'Void this batch?', 'confirm.revokeYes': 'Void unused slips',
-    'batch.ok': 'valid', 'batch.revoked': 'voided', 'batch.revoke': 'Void…',
+    'batch.none': 'No slips issued yet.', 'batch.ok': 'valid', 'batch.revoked': 'voided', 'batch.revoke': 'Void…',
     'check.match': 'match: the live tally equals the ledger recount', 'check.mismatch': 'mismatch: the ledger recount is what was sealed',
     'check.unavailable': 'not available: the ledger recount is what was sealed'
-  };
-  function L(zh, en) { return C.lang() === 'en' ? en : zh; }
-  function tt(key, zh) { return C.lang() === 'en' && EN[key] ? EN[key] : zh; }
-  function applyLang() {
-    var els = D.querySelectorAll('[data-i18n]');
-    for (var i = 0; i < els.length; i++) {
-      var e = els[i], k = e.getAttribute('data-i18n');
-      if (!EN[k]) continue;
-      if (!e.hasAttribute('data-zh')) e.setAttribute('data-zh', e.textContent);
-      e.textContent = tt(k, e.getAttribute('data-zh'));
-    }
-  }
+  });
+  var L = C.pick;
+  var tt = C.t;
   var KIND = { work_report: '工作报告大会', conference: '全县领导干部大会', social: '社会评价', group: '考核组评价', other: '其他' };
   var STATUS = { pending: '未开始', open: '进行中', closed: '已结束' };
   var CHECK = { match: '一致：实时计数与账本重新计数相同', mismatch: '不一致：已按账本重新计数封存', unavailable: '无法比对：已按账本重新计数封存' };
@@ -106,8 +97,10 @@
     updateWarning();
   }
 
+  var liveState = '';
   function setLive(state) {
     var l = $('live');
+    liveState = state;
     l.setAttribute('data-state', state);
     l.textContent = state ? tt('live.' + state, { on: '● 实时', off: '连接中断，正在重连…', connecting: '正在连接…' }[state]) : '';
   }
@@ -253,8 +246,7 @@
   D.addEventListener('DOMContentLoaded', function () {
     root = $('run');
     base = '/cycles/' + enc(root.getAttribute('data-cycle')) + '/meetings/' + enc(root.getAttribute('data-meeting'));
-    applyLang();
-    D.addEventListener('cp:lang', function () { applyLang(); renderStatus(); renderMeta(); if (turnout) renderTurnout(turnout); loadBatches(); updateWarning(); });
+    D.addEventListener('cp:lang', function () { setLive(liveState); renderStatus(); renderMeta(); if (turnout) renderTurnout(turnout); loadBatches(); updateWarning(); });
     $('confirm').addEventListener('close', function () {
       var fn = pending;
       pending = null;

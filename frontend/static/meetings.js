@@ -4,24 +4,15 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var EN = {
+  C.extend({
     'mt.title': 'Meetings', 'mt.new': 'New meeting', 'mt.edit': 'Edit meeting', 'mt.code': 'Meeting code', 'mt.name': 'Title',
     'mt.kind': 'Kind', 'mt.host': 'Unit assessed', 'mt.date': 'Date', 'mt.staff': 'Assessment-group staff (open, close, print slips)',
     'mt.groups': 'Voter groups (one form each)', 'mt.addGroup': 'Add a group', 'mt.reset': 'Start a new meeting',
     'mt.groupCode': 'Group code', 'mt.groupName': 'Group name', 'mt.form': 'Form', 'mt.remove': 'Remove',
     'mt.run': 'Run', 'mt.editBtn': 'Edit', 'mt.tally': 'Tally sheet', 'mt.none': 'No meetings yet.', 'mt.noStaff': 'No group accounts yet: add them under Users.'
-  };
-  function L(zh, en) { return C.lang() === 'en' ? en : zh; }
-  function tt(key, zh) { return C.lang() === 'en' && EN[key] ? EN[key] : zh; }
-  function applyLang() {
-    var els = D.querySelectorAll('[data-i18n]');
-    for (var i = 0; i < els.length; i++) {
-      var e = els[i], k = e.getAttribute('data-i18n');
-      if (!EN[k]) continue;
-      if (!e.hasAttribute('data-zh')) e.setAttribute('data-zh', e.textContent);
-      e.textContent = tt(k, e.getAttribute('data-zh'));
-    }
-  }
+  });
+  var L = C.pick;
+  var tt = C.t;
   var KIND = { work_report: ['工作报告大会', 'Work-report meeting'], conference: ['全县领导干部大会', 'Leading-cadres conference'],
     social: ['社会评价', 'Social evaluation'], group: ['考核组评价', 'Assessment-group evaluation'], other: ['其他', 'Other'] };
   var STATUS = { pending: ['未开始', 'not opened'], open: ['进行中', 'open'], closed: ['已结束', 'closed'] };
@@ -185,8 +176,7 @@
     cycle = page.getAttribute('data-cycle');
     base = '/cycles/' + enc(cycle);
     isAdmin = D.body.getAttribute('data-role') === 'admin';
-    applyLang();
-    D.addEventListener('cp:lang', function () { applyLang(); renderList(); });
+    D.addEventListener('cp:lang', function () { renderList(); });
     if (isAdmin) {
       $('meeting-form').addEventListener('submit', save);
       $('add-group').addEventListener('click', function () { $('f-groups').appendChild(groupRow({})); });

@@ -12,21 +12,19 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var T = {
-    en: {
-      back: '← Back', title: 'Paper ballots',
-      intro: 'For attendees without a phone: one staff member types the slip code and keys in the paper ballot; a second staff member checks it against the paper, types the code again and confirms. Only then does it count. Until then nothing is counted and the slip stays valid; if the slip is used by phone first, the phone\'s ballot stands.',
-      keyTitle: 'Key in a paper ballot', code: 'Slip code (scanner or typed)', next: 'Next', submitKey: 'Submit (to be confirmed by someone else)', cancel: 'Cancel',
-      waitingTitle: 'Paper ballots waiting for confirmation', waitingHint: 'The confirming person checks the lines below against the paper and types the code on the paper again. Nobody confirms a ballot they keyed themselves.',
-      loading: 'Loading…', screenTitle: 'Big screen (projector) link', screenHint: 'Makes a read-only link for the hall\'s projector PC: turnout only, no sign-in, expires by itself.',
-      hours: 'Valid for (hours)', showResults: 'Show the results after the meeting closes', makeLink: 'Make link',
-      none: 'No paper ballot is waiting.', keyedBy: 'keyed by {0} at {1}', confirmCode: 'Code on the paper', confirm: 'Confirm: count it', discard: 'Discard',
-      own: 'You keyed this one: another staff member must confirm it.', discardAsk: 'Discard this paper ballot? Nothing is counted and the slip stays valid.',
-      counted: 'Confirmed and counted.', keyed: 'Keyed in. It counts once another staff member confirms it.', discarded: 'Discarded.',
-      optional: '(optional)', choose: 'choose up to {0}', score: 'score {0}–{1}', pick: '—', open: 'open', pending: 'not started', closed: 'closed',
-      linkMade: 'Link (valid until {0}):', openLink: 'Open', copy: 'Copy', copied: 'Copied', group: 'Group: {0}'
-    }
-  };
+  C.extend({
+    'paper.back': '← Back', 'paper.title': 'Paper ballots',
+    'paper.intro': 'For attendees without a phone: one staff member types the slip code and keys in the paper ballot; a second staff member checks it against the paper, types the code again and confirms. Only then does it count. Until then nothing is counted and the slip stays valid; if the slip is used by phone first, the phone\'s ballot stands.',
+    'paper.keyTitle': 'Key in a paper ballot', 'paper.code': 'Slip code (scanner or typed)', 'paper.next': 'Next', 'paper.submitKey': 'Submit (to be confirmed by someone else)', 'paper.cancel': 'Cancel',
+    'paper.waitingTitle': 'Paper ballots waiting for confirmation', 'paper.waitingHint': 'The confirming person checks the lines below against the paper and types the code on the paper again. Nobody confirms a ballot they keyed themselves.',
+    'paper.loading': 'Loading…', 'paper.screenTitle': 'Big screen (projector) link', 'paper.screenHint': 'Makes a read-only link for the hall\'s projector PC: turnout only, no sign-in, expires by itself.',
+    'paper.hours': 'Valid for (hours)', 'paper.showResults': 'Show the results after the meeting closes', 'paper.makeLink': 'Make link',
+    'paper.none': 'No paper ballot is waiting.', 'paper.keyedBy': 'keyed by {0} at {1}', 'paper.confirmCode': 'Code on the paper', 'paper.confirm': 'Confirm: count it', 'paper.discard': 'Discard',
+    'paper.own': 'You keyed this one: another staff member must confirm it.', 'paper.discardAsk': 'Discard this paper ballot? Nothing is counted and the slip stays valid.',
+    'paper.counted': 'Confirmed and counted.', 'paper.keyed': 'Keyed in. It counts once another staff member confirms it.', 'paper.discarded': 'Discarded.',
+    'paper.optional': '(optional)', 'paper.choose': 'choose up to {0}', 'paper.score': 'score {0}–{1}', 'paper.pick': '—', 'paper.open': 'open', 'paper.pending': 'not started', 'paper.closed': 'closed',
+    'paper.linkMade': 'Link (valid until {0}):', 'paper.openLink': 'Open', 'paper.copy': 'Copy', 'paper.copied': 'Copied', 'paper.group': 'Group: {0}'
+  });
   var ZH = {
     none: '没有待确认的纸质票。', keyedBy: '录入人 {0}，{1}', confirmCode: '纸质票上的票码', confirm: '确认计入', discard: '作废',
     own: '这张是您录入的，须由另一名工作人员确认。', discardAsk: '作废这张纸质票？不计票，这张票仍可使用。',
@@ -34,17 +32,10 @@
     optional: '（选填）', choose: '最多选 {0} 人', score: '{0}–{1} 分', pick: '—', open: '进行中', pending: '未开始', closed: '已结束',
     linkMade: '链接（有效期至 {0}）：', openLink: '打开', copy: '复制', copied: '已复制', group: '参评类别：{0}'
   };
+  // t(k, a0…): the page's text k in the chosen language.
   function t(k) {
-    var a = arguments, s = (C.lang() === 'en' && T.en[k]) || ZH[k] || k;
-    return s.replace(/\{(\d)\}/g, function (_, i) { return a[+i + 1]; });
-  }
-  function applyT() {
-    var els = D.querySelectorAll('[data-t]');
-    for (var i = 0; i < els.length; i++) {
-      var e = els[i];
-      if (!e.hasAttribute('data-zh')) e.setAttribute('data-zh', e.textContent);
-      e.textContent = C.lang() === 'en' && T.en[e.getAttribute('data-t')] ? T.en[e.getAttribute('data-t')] : e.getAttribute('data-zh');
-    }
+    var args = Array.prototype.slice.call(arguments, 1);
+    return C.t.apply(null, ['paper.' + k, ZH[k] || k].concat(args));
   }
   function $(id) { return D.getElementById(id); }
   var root = $('paper-page');
@@ -304,7 +295,6 @@
   }
 
   D.addEventListener('DOMContentLoaded', function () {
-    applyT();
     loadMeeting();
     loadWaiting();
     $('slip-form').addEventListener('submit', onSlip);
@@ -314,7 +304,6 @@
     setInterval(loadWaiting, 5000);
   });
   D.addEventListener('cp:lang', function () {
-    applyT();
     loadMeeting();
     rerenderWaiting();
     if (view) {

@@ -3,20 +3,11 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var EN = {
+  C.extend({
     'res.title': 'Results', 'res.xlsx': 'Download the Excel workbook', 'res.meetings': 'Meetings and tally sheets', 'res.warnings': 'Notes',
     'res.towns': 'Towns', 'res.departments': 'County departments', 'res.cadres': 'Leadership, cadres and recommendations'
-  };
-  function L(zh, en) { return C.lang() === 'en' ? en : zh; }
-  function applyLang() {
-    var els = D.querySelectorAll('[data-i18n]');
-    for (var i = 0; i < els.length; i++) {
-      var e = els[i], k = e.getAttribute('data-i18n');
-      if (!EN[k]) continue;
-      if (!e.hasAttribute('data-zh')) e.setAttribute('data-zh', e.textContent);
-      e.textContent = C.lang() === 'en' ? EN[k] : e.getAttribute('data-zh');
-    }
-  }
+  });
+  var L = C.pick;
   var COMPONENTS = [['conference', '全县领导干部大会评价', 'Conference'], ['mutual', '单位互评', 'Mutual'], ['group', '考核组评价', 'Group'],
     ['democratic', '民主测评', 'Democratic'], ['social', '社会评价', 'Social']];
   var PURPOSE = { team: ['领导班子', 'Leadership team'], cadre: ['科级干部', 'Cadres'], integrity: ['党风廉政', 'Clean government'], recommend: ['无任用推荐', 'Recommendation'] };
@@ -105,8 +96,7 @@
   D.addEventListener('DOMContentLoaded', function () {
     var cycle = D.getElementById('results').getAttribute('data-cycle');
     var base = '/cycles/' + encodeURIComponent(cycle);
-    applyLang();
-    D.addEventListener('cp:lang', function () { applyLang(); render(); });
+    D.addEventListener('cp:lang', function () { render(); });
     C.api('GET', base + '/scores').then(function (r) {
       if (r.status !== 200) { D.getElementById('res-msg').textContent = C.errorText(r.data); D.getElementById('towns').textContent = ''; D.getElementById('departments').textContent = ''; return; }
       scores = r.data;

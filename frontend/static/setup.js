@@ -4,7 +4,7 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var EN = {
+  C.extend({
     'setup.title': 'Year set-up', 'setup.intro': 'Work in order: units, then people, then target-task data, then the ballot forms. Edit in the tables, or fill in the Excel template and import it.',
     'setup.step1': '1 Units', 'setup.step2': '2 People', 'setup.step3': '3 Target tasks', 'setup.step4': '4 Ballot forms ›',
     'setup.units': '1 Units', 'setup.unitsHint': 'The towns and county departments assessed. The code (e.g. T01, D01) names the unit in people and target-task lists.',
@@ -17,16 +17,8 @@
     'col.code': 'Code', 'col.name': 'Name', 'col.kind': 'Kind', 'col.staff': 'Staff', 'col.pname': 'Name', 'col.unit': 'Unit', 'col.post': 'Post', 'col.leader': 'Leadership',
     'kind.town': 'Town', 'kind.department': 'Department', 'common.delete': 'Delete', 'saved': 'Saved.',
     't.unit': 'Unit', 't.category': 'Category', 't.name': 'Indicator', 't.points': 'Points', 't.completion': 'Completion', 't.score': 'Score', 't.loss': 'Major loss'
-  };
-  function T(key, zh) { return C.lang() === 'en' && EN[key] ? EN[key] : zh; }
-  function applyLang() {
-    var els = D.querySelectorAll('[data-i18n]');
-    for (var i = 0; i < els.length; i++) {
-      var k = els[i].getAttribute('data-i18n');
-      if (!els[i].hasAttribute('data-zh')) els[i].setAttribute('data-zh', els[i].textContent);
-      if (EN[k]) els[i].textContent = T(k, els[i].getAttribute('data-zh'));
-    }
-  }
+  });
+  var T = C.t;
   var root, cycle, base;
   var state = { units: [], people: [], targets: [] };
   var dirty = { units: false, people: false };
@@ -265,8 +257,7 @@
     base = '/cycles/' + encodeURIComponent(cycle);
     var boxes = D.querySelectorAll('[data-import]');
     for (var i = 0; i < boxes.length; i++) importBar(boxes[i]);
-    applyLang();
-    D.addEventListener('cp:lang', function () { applyLang(); renderList('units'); renderList('people'); renderTargets(); });
+    D.addEventListener('cp:lang', function () { renderList('units'); renderList('people'); renderTargets(); });
     ['units', 'people'].forEach(function (kind) {
       D.querySelector('[data-add="' + kind + '"]').addEventListener('click', function () {
         state[kind].push(blank(kind));

@@ -2,22 +2,15 @@
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
-  var EN = {
+  C.extend({
     'users.title': 'Accounts', 'users.list': 'Accounts', 'users.name': 'User name', 'users.role': 'Role', 'users.actions': 'Actions',
     'users.roles': 'Admin: sets up years, forms and meetings, sees all results. Assessment group: runs the meetings assigned to it. Read-only: reads results.',
     'users.add': 'Add an account', 'users.password': 'Initial password', 'users.create': 'Add', 'users.gen': 'Generate password',
     'users.nameHint': 'letters, digits, _ . - (e.g. zhang)', 'users.pwHint': 'at least 8 characters; tell the person',
     'role.admin': 'Admin', 'role.group': 'Assessment group', 'role.viewer': 'Read-only', 'users.delete': 'Delete', 'users.you': '(you)',
     'users.confirm': 'Delete account {name}? This cannot be undone.', 'users.deleted': 'Deleted {name}.', 'users.created': 'Added {name}.'
-  };
-  function T(key, zh) { return C.lang() === 'en' && EN[key] ? EN[key] : zh; }
-  function applyLang() {
-    var els = D.querySelectorAll('[data-i18n]');
-    for (var i = 0; i < els.length; i++) {
-      var k = els[i].getAttribute('data-i18n');
-      if (EN[k]) els[i].textContent = T(k, els[i].getAttribute('data-zh') || els[i].textContent);
-    }
-  }
+  });
+  var T = C.t;
   var ROLE = { admin: ['role.admin', '管理员'], group: ['role.group', '考核组'], viewer: ['role.viewer', '只读'] };
   function roleName(r) { return ROLE[r] ? T(ROLE[r][0], ROLE[r][1]) : r; }
   var users = [];
@@ -57,8 +50,7 @@
     return s;
   }
   D.addEventListener('DOMContentLoaded', function () {
-    applyLang();
-    D.addEventListener('cp:lang', function () { applyLang(); render(); });
+    D.addEventListener('cp:lang', function () { render(); });
     load();
     var f = D.getElementById('new-user');
     D.getElementById('gen-pw').addEventListener('click', function () { f.password.value = password(); });
