@@ -196,9 +196,8 @@ func TestBadInput(t *testing.T) {
 	// Bodies over 1 MiB, over a real connection (app.Test returns an error
 	// instead of the answer). The request announces 1 MiB + 1 bytes and
 	// sends the first few: the server must refuse on the Content-Length
-	// alone, with 413 in the error shape. (A client that pushes the whole
-	// body may see its connection reset instead: the server closes without
-	// reading it.)
+	// alone, with 413 in the error shape. (TestOversizedBodyAnswered sends
+	// whole bodies.)
 	addr := strings.TrimPrefix(ts.listen(t), "http://")
 	for _, e := range badInputEndpoints(b.Tokens[1], pending) {
 		t.Run(e.name+"/TooLarge", func(t *testing.T) {
@@ -310,5 +309,29 @@ func TestNonUTF8Codes(t *testing.T) {
 	}
 	if after := ts.snapshot(t); after != before {
 		t.Errorf("requests with bad codes changed stored data:\n%s", diffLines(before, after))
+	}
+}
+
+// TestOversizedBodyAnswered sends whole bodies over the limit, as a browser
+// uploading a too-big spreadsheet does: the client must read the 413 and its
+// message, not a reset connection.
+func TestOversizedBodyAnswered(t *testing.T) {
+	ts := newTestServer(t)
+	ts.seedYear(t)
+	base := ts.listen(t)
+	body := bytes.Repeat([]byte("a"), 4*BodyLimit)
+	for i := 0; i < 10; i++ {
+		req, _ := http.NewRequest("PUT", base+"/api/v1/cycles/2020/units", bytes.NewReader(body))
+		req.Header.Set("Authorization", ts.bearer(adminUser))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("try %d: a 4 MiB body got %v, want a 413 answer", i, err)
+		}
+		msg, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 413 || !strings.Contains(string(msg), "too_large") {
+			t.Fatalf("try %d: %d %s", i, res.StatusCode, msg)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -158,10 +159,30 @@ type trackedConn struct {
 	once  sync.Once
 }
 
+// Close closes lingering, as nginx does: it ends the sending side, then
+// reads and drops what the client is still sending for a moment before
+// closing. A client whose body was refused (413 before the body was read)
+// then reads the answer; closing at once with its body unread would reset
+// the connection and the answer with it.
 func (c *trackedConn) Close() error {
 	c.once.Do(func() { c.conns.remove(c) })
-	return c.Conn.Close()
+	hc, ok := c.Conn.(interface{ CloseWrite() error })
+	if !ok || hc.CloseWrite() != nil {
+		return c.Conn.Close()
+	}
+	go func() {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(lingerTime))
+		_, _ = io.CopyN(io.Discard, c.Conn, lingerBytes)
+		c.Conn.Close()
+	}()
+	return nil
 }
+
+// A lingering close reads at most lingerBytes for at most lingerTime.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 64 << 20
+)
 
 // Test runs a request through the app without a network (for tests).
 func (s *Server) App() *fiber.App { return s.app }
