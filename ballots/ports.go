@@ -118,6 +118,9 @@ type Ledger interface {
 	PutForm(ctx context.Context, cycle string, f Form) error
 	Form(ctx context.Context, cycle, code string) (Form, error)
 	Forms(ctx context.Context, cycle string) ([]Form, error)
+	// DeleteForm removes a form and returns it; ENotFound if there is none,
+	// EConflict naming the meetings (of any status) that use it.
+	DeleteForm(ctx context.Context, cycle, code string) (Form, error)
 	// PutMeeting creates or replaces a meeting that has not opened; an open
 	// or closed one is EConflict. It reports whether it created one.
 	PutMeeting(ctx context.Context, cycle string, m Meeting) (created bool, err error)

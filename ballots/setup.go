@@ -199,6 +199,16 @@ func (s *Service) Form(ctx context.Context, cycle, code string) (Form, error) {
 	return s.ledger.Form(ctx, cycle, code)
 }
 
+// DeleteForm removes a year's form and returns it. ENotFound for an
+// unknown year or form; EConflict, naming the meetings, while any meeting —
+// pending, open or closed — uses it: a form a meeting uses never goes.
+func (s *Service) DeleteForm(ctx context.Context, cycle, code string) (Form, error) {
+	if _, err := s.ledger.Cycle(ctx, cycle); err != nil {
+		return Form{}, err
+	}
+	return s.ledger.DeleteForm(ctx, cycle, code)
+}
+
 // PutMeeting creates or replaces a meeting. An open or closed meeting
 // answers EConflict before anything else is checked.
 func (s *Service) PutMeeting(ctx context.Context, cycle string, m Meeting) (bool, error) {

@@ -29,6 +29,7 @@ const (
 	auditUserDelete   = "user.delete"
 	auditImport       = "import"
 	auditSetup        = "setup.put"
+	auditFormDelete   = "form.delete"
 	auditLoginFailed  = "login.failed"
 	auditPaperKey     = "paper.key"
 	auditPaperConfirm = "paper.confirm"

@@ -23,6 +23,7 @@ func registerSetupRoutes(s *Server, r fiber.Router) {
 	r.Get("/cycles/:cycle/forms", s.listForms)
 	r.Get("/cycles/:cycle/forms/:form", s.getForm)
 	r.Put("/cycles/:cycle/forms/:form", s.putForm)
+	r.Delete("/cycles/:cycle/forms/:form", s.deleteForm)
 	r.Get("/cycles/:cycle/meetings", s.listMeetings)
 	r.Get("/cycles/:cycle/meetings/:meeting", s.getMeeting)
 	r.Put("/cycles/:cycle/meetings/:meeting", s.putMeeting)
@@ -161,6 +162,20 @@ func (s *Server) putForm(c *fiber.Ctx) error {
 	}
 	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+f.Code, "form")
 	return c.JSON(f)
+}
+
+// deleteForm removes a form no meeting uses: 204; 404 if there is none;
+// 409 naming the meetings that use it.
+func (s *Server) deleteForm(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	f, err := s.svc.DeleteForm(c.UserContext(), c.Params("cycle"), c.Params("form"))
+	if err != nil {
+		return err
+	}
+	s.audit(c, s.actor(c), auditFormDelete, c.Params("cycle")+"/"+f.Code, f.Title)
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) listMeetings(c *fiber.Ctx) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -268,6 +269,90 @@ func (s *Store) Forms(ctx context.Context, cycle string) ([]ballots.Form, error)
 	return out, nil
 }
 
+// DeleteForm implements ballots.Ledger. It locks the form's row first (on
+// PostgreSQL; SQLite's immediate transaction holds the one write lock), so
+// a meeting saved at the same time either is seen here and keeps the form,
+// or finds the form gone (PutMeeting takes a share lock on its forms).
+func (s *Store) DeleteForm(ctx context.Context, cycle, code string) (ballots.Form, error) {
+	var f ballots.Form
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := `SELECT body FROM forms WHERE cycle = ? AND code = ?`
+		if s.dialect == "postgres" {
+			q += ` FOR UPDATE`
+		}
+		var body string
+		if err := tx.Raw(q, cycle, code).Row().Scan(&body); err != nil {
+			return notFound(err, "测评表 "+code, "form "+code)
+		}
+		if err := json.Unmarshal([]byte(body), &f); err != nil {
+			return fmt.Errorf("form %s: %w", code, err)
+		}
+		var rows []meetingRow
+		if err := tx.Where("cycle = ?", cycle).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		var users, codes []string
+		opened := false
+		for _, r := range rows {
+			rec, err := r.toDomain()
+			if err != nil {
+				return err
+			}
+			for _, g := range rec.Meeting.Groups {
+				if g.Form == code {
+					users = append(users, fmt.Sprintf("%s「%s」（%s）", rec.Meeting.Code, rec.Meeting.Title, statusName(rec.Meeting.Status)))
+					codes = append(codes, rec.Meeting.Code)
+					opened = opened || rec.Meeting.Status != ballots.StatusPending
+					break
+				}
+			}
+		}
+		if len(users) > 0 {
+			advice := "请先在这些会议中改用其他测评表，再删除。"
+			if opened {
+				advice = "已开始或已结束的会议要按原表计票，它们所用的测评表须一直保留；尚未开始的会议可先改用其他测评表。"
+			}
+			return ballots.Errorf(ballots.EConflict, "测评表 %s 正被会议 %s使用，不能删除。%s(the form is used by meeting %s and cannot be deleted)",
+				code, strings.Join(users, "、"), advice, strings.Join(codes, ", "))
+		}
+		return tx.Where("cycle = ? AND code = ?", cycle, code).Delete(&formRow{}).Error
+	})
+	return f, err
+}
+
+// statusName is a meeting status in Chinese, for messages.
+func statusName(status string) string {
+	switch status {
+	case ballots.StatusPending:
+		return "未开始"
+	case ballots.StatusOpen:
+		return "进行中"
+	case ballots.StatusClosed:
+		return "已结束"
+	}
+	return status
+}
+
+// lockForms checks inside tx that the forms a meeting names exist, taking a
+// share lock on them on PostgreSQL so that DeleteForm cannot remove one
+// until the meeting is saved (and then sees it).
+func (s *Store) lockForms(tx *gorm.DB, cycle string, m ballots.Meeting) error {
+	for _, g := range m.Groups {
+		q := `SELECT count(*) FROM forms WHERE cycle = ? AND code = ?`
+		if s.dialect == "postgres" {
+			q = `SELECT count(*) FROM (SELECT 1 FROM forms WHERE cycle = ? AND code = ? FOR SHARE) AS f`
+		}
+		var n int64
+		if err := tx.Raw(q, cycle, g.Form).Row().Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return ballots.Errorf(ballots.EConflict, "测评表 %q 不存在（可能刚被删除），请重新选择测评表后再保存会议 (form %s not found)", g.Form, g.Form)
+		}
+	}
+	return nil
+}
+
 // PutMeeting implements ballots.Ledger.
 func (s *Store) PutMeeting(ctx context.Context, cycle string, m ballots.Meeting) (bool, error) {
 	m.Status = ""
@@ -280,6 +365,9 @@ func (s *Store) PutMeeting(ctx context.Context, cycle string, m ballots.Meeting)
 		var r meetingRow
 		err := tx.Take(&r, "cycle = ? AND code = ?", cycle, m.Code).Error
 		if err == gorm.ErrRecordNotFound {
+			if err := s.lockForms(tx, cycle, m); err != nil {
+				return err
+			}
 			created = true
 			return tx.Create(&meetingRow{Cycle: cycle, Code: m.Code, Body: string(body), Status: ballots.StatusPending}).Error
 		}
@@ -288,6 +376,9 @@ func (s *Store) PutMeeting(ctx context.Context, cycle string, m ballots.Meeting)
 		}
 		if r.Status != ballots.StatusPending {
 			return ballots.Errorf(ballots.EConflict, "会议已开始或已结束，不能再修改 (the meeting has opened: it can no longer change)")
+		}
+		if err := s.lockForms(tx, cycle, m); err != nil {
+			return err
 		}
 		return tx.Model(&meetingRow{}).Where("id = ? AND status = ?", r.ID, ballots.StatusPending).Update("body", string(body)).Error
 	})

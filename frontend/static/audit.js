@@ -11,6 +11,7 @@
     'login': ['登录', 'Sign-in'], 'batch.issue': ['发票', 'Slips issued'], 'batch.revoke': ['作废一批票', 'Batch revoked'],
     'meeting.open': ['开始投票', 'Meeting opened'], 'meeting.close': ['结束投票并封存', 'Meeting closed and sealed'],
     'rules.put': ['修改计分规则', 'Scoring rules changed'], 'targets.put': ['修改目标任务得分', 'Targets changed'],
+    'form.delete': ['删除测评表', 'Ballot form deleted'],
     'user.create': ['新建账号', 'User added'], 'user.delete': ['删除账号', 'User deleted'],
     'paper.key': ['录入纸质票', 'Paper ballot keyed'], 'paper.confirm': ['确认纸质票（计入）', 'Paper ballot confirmed'],
     'paper.discard': ['作废纸质票', 'Paper ballot discarded'], 'paper.void': ['纸质票未能计入（票已使用/作废或会议已结束）', 'Paper ballot void (slip used or revoked, or meeting closed)'],

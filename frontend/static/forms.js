@@ -8,7 +8,8 @@
     'forms.title': 'Ballot forms', 'forms.intro': 'A ballot form is the paper form: whom to rate and how. Each voter group of a meeting uses one form. Start from a standard template and adjust.',
     'forms.list': 'Forms of this year', 'forms.new': 'New form', 'forms.newHint': 'Pick a standard template (set up from the assessment rules), or start blank:',
     'forms.edit': 'Edit form', 'forms.code': 'Form code', 'forms.codeHint': 'letters, digits, _ . -; meetings name the form by it', 'forms.ftitle': 'Title',
-    'forms.addSection': '+ Add a section', 'forms.save': 'Save form', 'forms.saveAs': 'Save as new…', 'forms.close': 'Close', 'forms.none': 'No forms yet: pick a template below to start.', 'forms.editBtn': 'Edit', 'forms.copyBtn': 'Copy as a new form', 'forms.sections': '{0} sections', 'setup.title': 'Year set-up'
+    'forms.addSection': '+ Add a section', 'forms.save': 'Save form', 'forms.saveAs': 'Save as new…', 'forms.close': 'Close', 'forms.none': 'No forms yet: pick a template below to start.', 'forms.editBtn': 'Edit', 'forms.copyBtn': 'Copy as a new form', 'forms.deleteBtn': 'Delete',
+    'forms.confirmDelete': 'Delete the form “{0}” ({1})? This cannot be undone.', 'forms.deleted': 'Deleted the form “{0}” ({1}).', 'forms.sections': '{0} sections', 'setup.title': 'Year set-up'
   });
   var T = C.t;
   var PURPOSES = [['conference', '全县领导干部大会评价'], ['mutual', '单位互评'], ['group', '考核组评价'], ['democratic', '民主测评'], ['social', '社会评价'],
@@ -63,12 +64,33 @@
       forms.forEach(function (f) {
         var edit = C.el('button', { type: 'button', 'class': 'primary', text: T('forms.editBtn', '编辑') });
         var copy = C.el('button', { type: 'button', text: T('forms.copyBtn', '复制为新表') });
+        var del = C.el('button', { type: 'button', 'class': 'danger', 'data-delete': f.code, text: T('forms.deleteBtn', '删除') });
         edit.addEventListener('click', function () { open(JSON.parse(JSON.stringify(f)), f.code); });
         copy.addEventListener('click', function () { var c = JSON.parse(JSON.stringify(f)); c.code = f.code + '-2'; c.title = f.title + '（副本）'; open(c, ''); });
+        del.addEventListener('click', function () { remove(f, del); });
         list.appendChild(C.el('li', { 'data-form': f.code }, [C.el('span', { 'class': 'title', text: f.title }),
-          C.el('span', { 'class': 'muted', text: f.code + ' · ' + T('forms.sections', '{0} 个测评项目', (f.sections || []).length) }), edit, copy]));
+          C.el('span', { 'class': 'muted', text: f.code + ' · ' + T('forms.sections', '{0} 个测评项目', (f.sections || []).length) }), edit, copy, del]));
       });
     });
+  }
+  function sayList(text, ok) { var m = D.getElementById('list-msg'); m.textContent = text; m.className = 'msg ' + (ok ? 'ok' : 'bad'); }
+  // remove deletes a form after a confirm naming it; the server refuses
+  // (409) while any meeting uses it, and its message names the meetings.
+  function remove(f, button) {
+    if (!confirm(T('forms.confirmDelete', '确定删除测评表“{0}”（{1}）吗？删除后不能恢复。', f.title, f.code))) return;
+    button.disabled = true;
+    C.api('DELETE', base + '/forms/' + encodeURIComponent(f.code)).then(function (r) {
+      button.disabled = false;
+      if (r.status === 204) {
+        sayList(T('forms.deleted', '已删除测评表“{0}”（{1}）。', f.title, f.code), true);
+        if (form && loadedCode === f.code) { D.getElementById('editor').hidden = true; form = null; loadedCode = ''; }
+        loadList();
+        return;
+      }
+      sayList(C.errorText(r.data), false);
+      var m = D.getElementById('list-msg');
+      if (m.scrollIntoView) m.scrollIntoView({ block: 'nearest' });
+    }, function () { button.disabled = false; sayList('网络连接失败，请重试 (network error)', false); });
   }
   function renderTemplates() {
     var box = D.getElementById('templates');

@@ -1,6 +1,8 @@
-/* Year set-up (admin): units and people as editable lists, target-task
- * data as a view; each can be imported from an .xlsx or .csv file, checked
- * first (dry run), then confirmed. */
+/* Year set-up (admin): units, people and target-task data as editable
+ * tables; each can be imported from an .xlsx or .csv file, checked first
+ * (dry run), then confirmed. Target tasks are edited as the import template
+ * lays them out: one row per indicator, adjustment (加减分) or veto
+ * (一票否决), grouped into the API's per-unit shape when saved. */
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
@@ -9,21 +11,31 @@
     'setup.step1': '1 Units', 'setup.step2': '2 People', 'setup.step3': '3 Target tasks', 'setup.step4': '4 Ballot forms ›',
     'setup.units': '1 Units', 'setup.unitsHint': 'The towns and county departments assessed. The code (e.g. T01, D01) names the unit in people and target-task lists.',
     'setup.people': '2 People', 'setup.peopleHint': 'Leadership members and cadres to be rated, and recommendation candidates. Their unit must be in the list above.',
-    'setup.targets': '3 Target tasks', 'setup.targetsHint': 'Indicators per unit: one row each (category, name, points, completion or score); adjustments and veto on rows of their own. Import replaces all target-task data.',
+    'setup.targets': '3 Target tasks', 'setup.targetsHint': 'Indicators per unit: one row each (category, name, points, completion or score); adjustments and veto on rows of their own. Edit, add or delete rows here and press "Save target tasks", or fill in the template and import it (the import replaces all target-task data).',
     'setup.addRow': '+ Add a row', 'setup.saveUnits': 'Save units', 'setup.savePeople': 'Save people', 'setup.dirty': 'Unsaved changes',
     'imp.from': 'Import from a spreadsheet:', 'imp.xlsx': 'Excel template', 'imp.csv': 'CSV template', 'imp.choose': 'Choose file',
     'imp.limit': '.xlsx or .csv, at most 1 MiB', 'imp.confirm': 'Import', 'imp.cancel': 'Cancel', 'imp.checking': 'Checking the file…',
     'imp.tooBig': 'The file is over 1 MiB: delete extra sheets or split it.', 'imp.bad': 'The file has problems; nothing was imported. Fix these cells and choose the file again:',
     'col.code': 'Code', 'col.name': 'Name', 'col.kind': 'Kind', 'col.staff': 'Staff', 'col.pname': 'Name', 'col.unit': 'Unit', 'col.post': 'Post', 'col.leader': 'Leadership',
     'kind.town': 'Town', 'kind.department': 'Department', 'common.delete': 'Delete', 'saved': 'Saved.',
-    't.unit': 'Unit', 't.category': 'Category', 't.name': 'Indicator', 't.points': 'Points', 't.completion': 'Completion', 't.score': 'Score', 't.loss': 'Major loss'
+    't.unit': 'Unit', 't.category': 'Category', 't.name': 'Indicator / reason', 't.points': 'Points', 't.completion': 'Completion %', 't.score': 'Score', 't.loss': 'Major loss',
+    'setup.saveTargets': 'Save target tasks', 'noun.targets': 'units with target tasks',
+    't.none': 'No target-task data yet: add rows here, or fill in the template and import it.',
+    't.missing': 'These units have no target-task data yet; their target score counts as 0: {0}',
+    't.needUnit': 'choose the unit', 't.needCategory': 'choose the category', 't.needPoints': 'enter the points (a number)',
+    't.fix': 'Some rows need fixing; nothing was saved:', 't.clearAll': 'Delete all target-task data of this year?'
   });
   var T = C.t;
   var root, cycle, base;
-  var state = { units: [], people: [], targets: [] };
-  var dirty = { units: false, people: false };
+  var state = { units: [], people: [], targets: [], rows: [], rules: null };
+  var dirty = { units: false, people: false, targets: false };
   var NOUN = { units: ['个单位', 'units'], people: ['名人员', 'people'], targets: ['个单位的目标任务', 'units with targets'] };
   var CAT = { economic: '经济发展', social: '社会发展', environment: '资源环境', stability: '社会稳定', team: '班子和队伍建设', work: '年度工作任务' };
+  var CAT_ORDER = ['economic', 'social', 'environment', 'stability', 'work', 'team'];
+  // The rules text's categories and points, until the year's rules load.
+  var CATS = { town: { economic: 35, social: 15, environment: 15, stability: 20, team: 15 }, department: { work: 70, team: 30 } };
+  // Target rows that are not indicators (the import template's words).
+  var ADJ = '*adjustment', VETO = '*veto';
 
   function columns(kind) {
     if (kind === 'units') return [
@@ -147,43 +159,263 @@
     return C.api('GET', base + '/' + kind).then(function (r) {
       if (r.status !== 200) { D.getElementById('load-msg').textContent = C.errorText(r.data); return; }
       state[kind] = r.data || [];
-      if (kind === 'targets') renderTargets(); else renderList(kind);
+      if (kind === 'targets') { state.rows = rowsOf(state.targets); renderTargets(); } else renderList(kind);
       if (kind === 'units') { if (!dirty.people) renderList('people'); renderTargets(); }
     });
   }
 
-  function pct(x) { return x == null ? '' : Math.round(x * 10000) / 100 + '%'; }
+  // ---- Target tasks ----
+
+  // rowsOf flattens the API's targets into editable rows.
+  function rowsOf(targets) {
+    var rows = [];
+    targets.forEach(function (t) {
+      (t.indicators || []).forEach(function (ind) {
+        rows.push({ unit: t.unit, cat: ind.category, name: ind.name || '', points: ind.points,
+          completion: ind.completion == null ? null : ind.completion, score: ind.score == null ? null : ind.score, loss: !!ind.major_loss });
+      });
+      (t.adjustments || []).forEach(function (a) { rows.push({ unit: t.unit, cat: ADJ, name: a.reason || '', points: a.points, completion: null, score: null, loss: false }); });
+      if (t.veto) rows.push({ unit: t.unit, cat: VETO, name: '', points: null, completion: null, score: null, loss: false });
+    });
+    return rows;
+  }
+  // targetsOf groups rows into the API's shape, units in the order they
+  // first appear, and remembers which row each indicator and adjustment
+  // came from, to put the API's errors back at their row.
+  function targetsOf(rows) {
+    var list = [], from = [], index = {};
+    rows.forEach(function (r, i) {
+      var k = index[r.unit];
+      if (k === undefined) {
+        k = index[r.unit] = list.length;
+        list.push({ unit: r.unit, indicators: [] });
+        from.push({ first: i, rows: [], indicators: [], adjustments: [] });
+      }
+      var t = list[k], o = from[k];
+      o.rows.push(i);
+      if (r.cat === VETO) { t.veto = true; return; }
+      if (r.cat === ADJ) {
+        t.adjustments = t.adjustments || [];
+        var a = { points: Number(r.points) };
+        if (r.name.trim()) a.reason = r.name.trim();
+        t.adjustments.push(a);
+        o.adjustments.push(i);
+        return;
+      }
+      var ind = { category: r.cat, name: r.name.trim(), points: Number(r.points) };
+      if (r.completion != null) ind.completion = r.completion;
+      if (r.score != null) ind.score = r.score;
+      if (r.loss) ind.major_loss = true;
+      t.indicators.push(ind);
+      o.indicators.push(i);
+    });
+    return { list: list, from: from };
+  }
+  function unitOf(code) { return state.units.filter(function (u) { return u.code === code; })[0]; }
+  function catsOf(kind) { return (state.rules && state.rules.categories && state.rules.categories[kind]) || CATS[kind] || {}; }
+  // catOptions: the categories of the row's unit kind (all when none is
+  // chosen), in Chinese with their points, then the two special rows.
+  function catOptions(unitCode) {
+    var u = unitOf(unitCode), kinds = u ? [u.kind] : ['town', 'department'], seen = {}, out = [];
+    kinds.forEach(function (k) {
+      var cats = catsOf(k);
+      Object.keys(cats).sort(function (a, b) { return (CAT_ORDER.indexOf(a) + 1 || 99) - (CAT_ORDER.indexOf(b) + 1 || 99) || (a < b ? -1 : 1); }).forEach(function (c) {
+        if (seen[c]) return;
+        seen[c] = true;
+        out.push([c, (CAT[c] || c) + (u ? '（' + cats[c] + ' 分）' : '')]);
+      });
+    });
+    return out.concat([[ADJ, '加减分'], [VETO, '一票否决']]);
+  }
+  function catName(c) { return c === ADJ ? '加减分' : c === VETO ? '一票否决' : CAT[c] ? CAT[c] + '（' + c + '）' : c; }
+  function fmt(x) { return x == null || x === '' ? '' : String(x); }
+  function pct(x) { return x == null ? '' : String(Math.round(x * 1e8) / 1e6); }
+  var TCOLS = [['unit', 't.unit', '单位'], ['category', 't.category', '类别'], ['name', 't.name', '指标名称 / 事由'], ['points', 't.points', '分值'],
+    ['completion', 't.completion', '完成率（%）'], ['score', 't.score', '得分'], ['major_loss', 't.loss', '重大损失']];
+  function tcolName(key) { var c = TCOLS.filter(function (x) { return x[0] === key; })[0]; return c ? c[2] : key; }
+
+  function select(options, value) {
+    var input = C.el('select', {}), found = false;
+    options.forEach(function (o) { input.appendChild(C.el('option', { value: o[0], text: o[1] })); found = found || o[0] === value; });
+    if (!found && value) input.appendChild(C.el('option', { value: value, text: value + '（?）' }));
+    input.value = value;
+    return input;
+  }
+  function numberInput(value, attrs) {
+    var input = C.el('input', { type: 'number', step: 'any', inputmode: 'decimal', value: value });
+    for (var k in (attrs || {})) input.setAttribute(k, attrs[k]);
+    return input;
+  }
+
   function renderTargets() {
     var tbl = D.getElementById('targets-table');
     tbl.textContent = '';
-    var names = {};
-    state.units.forEach(function (u) { names[u.code] = u.name; });
-    var head = C.el('tr', {});
-    [['t.unit', '单位'], ['t.category', '类别'], ['t.name', '指标名称'], ['t.points', '分值'], ['t.completion', '完成率'], ['t.score', '得分'], ['t.loss', '重大损失']].forEach(function (h) {
-      head.appendChild(C.el('th', { text: T(h[0], h[1]) }));
-    });
+    var head = C.el('tr', {}, [C.el('th', { text: '#' })]);
+    TCOLS.forEach(function (h) { head.appendChild(C.el('th', { text: T(h[1], h[2]) })); });
+    head.appendChild(C.el('th', { text: '' }));
     tbl.appendChild(C.el('thead', {}, [head]));
     var body = C.el('tbody'), have = {};
-    state.targets.forEach(function (t) {
-      have[t.unit] = true;
-      var unit = t.unit + ' ' + (names[t.unit] || '');
-      (t.indicators || []).forEach(function (ind, j) {
-        body.appendChild(C.el('tr', { 'data-unit': t.unit }, [C.el('td', { text: j === 0 ? unit : '' }), C.el('td', { text: CAT[ind.category] || ind.category }),
-          C.el('td', { text: ind.name || '' }), C.el('td', { 'class': 'num', text: String(ind.points) }), C.el('td', { 'class': 'num', text: pct(ind.completion) }),
-          C.el('td', { 'class': 'num', text: ind.score == null ? '' : String(ind.score) }), C.el('td', { text: ind.major_loss ? '是' : '' })]));
+    var unitOptions = [['', '—']].concat(state.units.filter(function (u) { return u.code; }).map(function (u) { return [u.code, u.code + ' ' + u.name]; }));
+    state.rows.forEach(function (row, i) {
+      have[row.unit] = true;
+      var special = row.cat === ADJ ? 'adj' : row.cat === VETO ? 'veto' : '';
+      var tr = C.el('tr', { 'data-index': String(i), 'data-unit': row.unit, 'class': (i === 0 || state.rows[i - 1].unit !== row.unit ? 'unit-start ' : '') + special },
+        [C.el('td', { 'class': 'muted', text: String(i + 1) })]);
+      var inputs = {
+        unit: select(unitOptions, row.unit),
+        category: select(catOptions(row.unit), row.cat),
+        name: C.el('input', { type: 'text', value: row.name, placeholder: special === 'adj' ? '加减分事由' : special ? '' : '如 财政收入' }),
+        points: numberInput(fmt(row.points), special === 'adj' ? { placeholder: '如 1 或 -0.5' } : { min: '0' }),
+        completion: numberInput(pct(row.completion), { min: '0', placeholder: '如 95' }),
+        score: numberInput(fmt(row.score), { min: '0', max: '100' }),
+        major_loss: C.el('input', { type: 'checkbox' })
+      };
+      inputs.major_loss.checked = !!row.loss;
+      if (special) { inputs.completion.disabled = inputs.score.disabled = inputs.major_loss.disabled = true; }
+      if (special === 'veto') { inputs.name.disabled = inputs.points.disabled = true; }
+      ['name', 'points', 'completion', 'score'].forEach(function (k) { if (inputs[k].disabled) { inputs[k].removeAttribute('placeholder'); inputs[k].value = ''; } });
+      TCOLS.forEach(function (c) {
+        var key = c[0], input = inputs[key];
+        input.setAttribute('data-key', key);
+        input.setAttribute('aria-label', T(c[1], c[2]) + ' ' + (i + 1));
+        input.addEventListener(input.tagName === 'SELECT' || input.type === 'checkbox' ? 'change' : 'input', function () {
+          var v = input.value;
+          if (key === 'unit') {
+            row.unit = v;
+            // A town's category does not fit a department: take the new
+            // unit's first category rather than keep one it cannot have.
+            var cats = catOptions(v);
+            if (!cats.some(function (o) { return o[0] === row.cat; })) row.cat = cats[0][0];
+          }
+          else if (key === 'category') row.cat = v;
+          else if (key === 'name') row.name = v;
+          else if (key === 'points') row.points = v === '' ? null : Number(v);
+          // Completion is typed as a percentage (95) and stored as a ratio
+          // (0.95); an untouched cell keeps its stored value exactly.
+          else if (key === 'completion') row.completion = v === '' ? null : Number(v) / 100;
+          else if (key === 'score') row.score = v === '' ? null : Number(v);
+          else row.loss = input.checked;
+          input.classList.remove('invalid');
+          setDirty('targets', true);
+          // The unit decides the categories offered; the category which
+          // cells apply.
+          if (key === 'unit' || key === 'category') { renderTargets(); var again = D.querySelector('#targets-table tbody tr[data-index="' + i + '"] [data-key="' + key + '"]'); if (again) again.focus(); }
+        });
+        var cls = key === 'major_loss' ? 'center' : key === 'points' || key === 'completion' || key === 'score' ? 'numcell' : '';
+        tr.appendChild(C.el('td', { 'class': cls, 'data-label': T(c[1], c[2]) }, [input]));
       });
-      (t.adjustments || []).forEach(function (a) {
-        body.appendChild(C.el('tr', { 'data-unit': t.unit }, [C.el('td', { text: '' }), C.el('td', { text: '加减分' }), C.el('td', { text: a.reason || '' }),
-          C.el('td', { 'class': 'num', text: (a.points > 0 ? '+' : '') + a.points }), C.el('td', {}), C.el('td', {}), C.el('td', {})]));
+      var del = C.el('button', { type: 'button', 'class': 'danger', text: T('common.delete', '删除') });
+      del.addEventListener('click', function () {
+        var label = row.name || catName(row.cat);
+        if ((row.name || row.points != null) && !confirm('删除“' + (row.unit ? row.unit + ' ' : '') + label + '”这一行？保存后生效。 (Delete this row? It takes effect when saved.)')) return;
+        state.rows.splice(i, 1);
+        setDirty('targets', true);
+        renderTargets();
       });
-      if (t.veto) body.appendChild(C.el('tr', { 'data-unit': t.unit }, [C.el('td', {}), C.el('td', { 'class': 'error', text: '一票否决' }), C.el('td', { colspan: '5' })]));
+      tr.appendChild(C.el('td', {}, [del]));
+      body.appendChild(tr);
     });
-    if (!state.targets.length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: '7', 'class': 'muted', text: '还没有目标任务数据：请下载模板填好后导入。 (No target-task data yet.)' })]));
+    if (!state.rows.length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: String(TCOLS.length + 2), 'class': 'muted',
+      text: T('t.none', '还没有目标任务数据：点“添加一行”逐个填写，或下载模板填好后导入。') })]));
     tbl.appendChild(body);
     var missing = state.units.filter(function (u) { return !have[u.code]; }).map(function (u) { return u.name; });
     var m = D.getElementById('targets-missing');
-    m.textContent = state.targets.length && missing.length ? '以下单位还没有目标任务数据，目标任务得分将按 0 计：' + missing.join('、') : '';
+    m.textContent = state.rows.length && missing.length ? T('t.missing', '以下单位还没有目标任务数据，目标任务得分将按 0 计：{0}', missing.join('、')) : '';
     m.className = 'msg bad';
+  }
+
+  function addTarget() {
+    var last = state.rows[state.rows.length - 1], unit = last ? last.unit : (state.units[0] || {}).code || '';
+    var cats = catOptions(unit);
+    state.rows.push({ unit: unit, cat: cats[0][0], name: '', points: null, completion: null, score: null, loss: false });
+    setDirty('targets', true);
+    renderTargets();
+    var rows = D.querySelectorAll('#targets-table tbody tr[data-index]');
+    var input = rows.length && rows[rows.length - 1].querySelector('[data-key=name]');
+    if (input) input.focus();
+  }
+
+  // markTarget marks cells of row i (keys: one column key, or several) and
+  // writes the message under the row, naming the first.
+  function markTarget(i, keys, text) {
+    var tr = D.querySelector('#targets-table tbody tr[data-index="' + i + '"]');
+    if (!tr) return false;
+    keys = [].concat(keys || []);
+    keys.forEach(function (k) { var input = tr.querySelector('[data-key="' + k + '"]'); if (input) input.classList.add('invalid'); });
+    var note = tr.nextSibling && tr.nextSibling.classList && tr.nextSibling.classList.contains('row-error') ? tr.nextSibling : null;
+    if (!note) {
+      note = C.el('tr', { 'class': 'row-error', 'data-for': String(i) }, [C.el('td', {}), C.el('td', { colspan: String(TCOLS.length + 1), 'class': 'field-error' })]);
+      tr.parentNode.insertBefore(note, tr.nextSibling);
+    }
+    note.lastChild.appendChild(C.el('div', { text: '第 ' + (i + 1) + ' 行' + (keys.length ? '「' + keys.map(tcolName).join('」「') + '」' : '') + '：' + text }));
+    return true;
+  }
+  // translate adds the Chinese name to category codes in an API message.
+  function translate(msg) {
+    return String(msg || '').replace(/类别 (?:category )?"?([a-z_]+)"? /g, function (all, c) { return CAT[c] ? all.replace(c, CAT[c] + '（' + c + '）') : all; })
+      .replace(/ town 类单位/g, '镇').replace(/ department 类单位/g, '部门');
+  }
+  // showTargetErrors puts each of the API's details ("targets[2].indicators[1].points",
+  // unit in subject) at its row and cell, and the rest in the message.
+  function showTargetErrors(data, from) {
+    var e = (data && data.error) || {}, rest = [];
+    (e.details || []).forEach(function (d) {
+      var m = /^targets\[(\d+)\](?:\.(indicators|adjustments|unit)(?:\[(\d+)\](?:\.(\w+))?)?)?/.exec(d.field || ''), o = m && from[Number(m[1])];
+      var u = o && unitOf(state.rows[o.first].unit), who = u ? u.name + '（' + u.code + '）' : d.subject ? '单位 ' + d.subject : '';
+      var text = (who ? who + '：' : '') + translate(d.message), placed = false;
+      if (o && m[2] === 'unit') placed = markTarget(o.first, 'unit', text);
+      else if (o && m[2] === 'indicators' && m[3] != null) {
+        var i = o.indicators[Math.min(Number(m[3]), o.indicators.length - 1)];
+        if (m[4]) placed = markTarget(i, m[4] === 'category' || m[4] === 'points' || m[4] === 'completion' || m[4] === 'score' ? m[4] : '', text);
+        else placed = markTarget(i, ['completion', 'score'], text);
+      } else if (o && m[2] === 'indicators') {
+        // A category's points do not add up: mark the points of its rows.
+        var c = /类别 "?([a-z_]+)"? /.exec(d.message || ''), rows = o.indicators.filter(function (i) { return c && state.rows[i].cat === c[1]; });
+        rows.forEach(function (i) { var el = D.querySelector('#targets-table tbody tr[data-index="' + i + '"] [data-key=points]'); if (el) el.classList.add('invalid'); });
+        placed = markTarget(rows.length ? rows[rows.length - 1] : o.first, rows.length ? 'points' : 'category', text);
+      } else if (o && m[2] === 'adjustments' && m[3] != null) placed = markTarget(o.adjustments[Math.min(Number(m[3]), o.adjustments.length - 1)], 'points', text);
+      else if (o) placed = markTarget(o.first, '', text);
+      if (!placed) rest.push((d.field ? d.field + '：' : '') + translate(d.message));
+    });
+    say('targets', (translate(e.message) || C.errorText(data)) + (rest.length ? '\n· ' + rest.join('\n· ') : ''), false);
+    var first = D.querySelector('#targets-table .invalid');
+    if (first) first.focus();
+  }
+
+  // checkTargets finds what the API cannot be sent: a row without a unit
+  // or category, points that are not a number. All are shown at once.
+  function checkTargets() {
+    var bad = 0;
+    state.rows.forEach(function (r, i) {
+      if (!r.unit) { markTarget(i, 'unit', T('t.needUnit', '请选择单位')); bad++; }
+      if (!r.cat) { markTarget(i, 'category', T('t.needCategory', '请选择类别')); bad++; }
+      if (r.cat !== VETO && (r.points == null || !isFinite(r.points))) { markTarget(i, 'points', T('t.needPoints', '请填写分值（数字）')); bad++; }
+    });
+    return bad === 0;
+  }
+
+  function saveTargets() {
+    renderTargets();
+    if (!checkTargets()) {
+      say('targets', T('t.fix', '以下各行需要修改，尚未保存：'), false);
+      var first = D.querySelector('#targets-table .invalid');
+      if (first) first.focus();
+      return;
+    }
+    var t = targetsOf(state.rows);
+    if (!t.list.length && state.targets.length && !confirm(T('t.clearAll', '删除本年度的全部目标任务数据吗？'))) return;
+    var button = D.querySelector('[data-save="targets"]');
+    button.disabled = true;
+    C.api('PUT', base + '/targets', t.list).then(function (r) {
+      button.disabled = false;
+      if (r.status === 200) {
+        setDirty('targets', false);
+        say('targets', T('saved', '已保存。') + ' ' + t.list.length + ' ' + T('noun.targets', NOUN.targets[0]), true);
+        load('targets');
+        return;
+      }
+      showTargetErrors(r.data, t.from);
+    }, function () { button.disabled = false; say('targets', '网络连接失败，请重试 (network error)', false); });
   }
 
   // The import bar: template links, a file input, a dry run, then confirm.
@@ -269,7 +501,10 @@
       });
       D.querySelector('[data-save="' + kind + '"]').addEventListener('click', function () { save(kind); });
     });
-    window.addEventListener('beforeunload', function (ev) { if (dirty.units || dirty.people) { ev.preventDefault(); ev.returnValue = ''; } });
+    D.querySelector('[data-add="targets"]').addEventListener('click', addTarget);
+    D.querySelector('[data-save="targets"]').addEventListener('click', saveTargets);
+    window.addEventListener('beforeunload', function (ev) { if (dirty.units || dirty.people || dirty.targets) { ev.preventDefault(); ev.returnValue = ''; } });
+    C.api('GET', base + '/rules').then(function (r) { if (r.status === 200 && r.data && r.data.categories) { state.rules = r.data; renderTargets(); } });
     C.api('GET', '/cycles').then(function (r) {
       if (r.status !== 200) return;
       (r.data.cycles || []).forEach(function (cy) { if (cy.code === cycle) D.getElementById('cycle-name').textContent = cy.name + '（' + cy.code + '）'; });
