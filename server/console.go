@@ -29,6 +29,7 @@ type PageData struct {
 	User           ballots.User
 	CSRF           string
 	Error          string
+	ErrorEN        string // the error's English, when it has one
 	Next           string
 	Params         map[string]string // route parameters, e.g. cycle and meeting
 }
@@ -89,7 +90,8 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	name, password, next := c.FormValue("username"), c.FormValue("password"), safeNext(c.FormValue("next"))
 	fail := func(msg string) error {
 		c.Status(fiber.StatusUnauthorized)
-		return s.renderPage(c, "login.html", PageData{Title: "登录", TitleEN: "Sign in", Error: msg, Next: next})
+		zh, en := splitMessage(msg)
+		return s.renderPage(c, "login.html", PageData{Title: "登录", TitleEN: "Sign in", Error: zh, ErrorEN: en, Next: next})
 	}
 	who := s.clientKey(c, name)
 	if blocked, _ := s.svc.Live().Blocked(c.UserContext(), "login", who, loginLimit); blocked {

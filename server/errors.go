@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,10 +43,31 @@ func statusOf(code string) int {
 
 type errorBody struct {
 	Error struct {
-		Code    string           `json:"code"`
-		Message string           `json:"message"`
-		Details []ballots.Detail `json:"details,omitempty"`
+		Code      string        `json:"code"`
+		Message   string        `json:"message"`
+		MessageEN string        `json:"message_en,omitempty"`
+		Details   []errorDetail `json:"details,omitempty"`
 	} `json:"error"`
+}
+
+// errorDetail is a detail with its message split like the error's.
+type errorDetail struct {
+	ballots.Detail
+	MessageEN string `json:"message_en,omitempty"`
+}
+
+// englishTail finds the English half of a domain message, written
+// "中文说明 (english)": a last parenthesis without Chinese or nested
+// parentheses that has an English word in it (so a code such as "(T01)"
+// stays part of the Chinese).
+var englishTail = regexp.MustCompile(`^(?s)(.*\S)\s*\(([^()\p{Han}]*[a-z]{2}[^()\p{Han}]*)\)\s*$`)
+
+// splitMessage returns the Chinese message and its English, if it has one.
+func splitMessage(m string) (zh, en string) {
+	if x := englishTail.FindStringSubmatch(m); x != nil {
+		return x[1], x[2]
+	}
+	return m, ""
 }
 
 // handleError renders every error in DESIGN.md's shape and logs internal
@@ -62,12 +84,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	// A page (not the API) asked by a browser gets an error page.
 	if !strings.HasPrefix(c.Path(), "/api/") && c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML) == fiber.MIMETextHTML {
 		c.Status(statusOf(code))
-		return s.renderPage(c, "error.html", PageData{Title: errorTitle(statusOf(code)), Error: ballots.ErrorMessage(err)})
+		zh, en := splitMessage(ballots.ErrorMessage(err))
+		return s.renderPage(c, "error.html", PageData{Title: errorTitle(statusOf(code)), Error: zh, ErrorEN: en})
 	}
 	var body errorBody
 	body.Error.Code = code
-	body.Error.Message = ballots.ErrorMessage(err)
-	body.Error.Details = ballots.ErrorDetails(err)
+	body.Error.Message, body.Error.MessageEN = splitMessage(ballots.ErrorMessage(err))
+	for _, d := range ballots.ErrorDetails(err) {
+		ed := errorDetail{Detail: d}
+		ed.Message, ed.MessageEN = splitMessage(d.Message)
+		body.Error.Details = append(body.Error.Details, ed)
+	}
 	c.Set("Cache-Control", "no-store")
 	return c.Status(statusOf(code)).JSON(body)
 }

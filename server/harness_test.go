@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/ceping/ceping/ballots"
 	"github.com/ceping/ceping/ballots/redislive/redistest"
@@ -338,10 +339,15 @@ func errorShape(t testing.TB, body []byte) string {
 		t.Errorf("error body must hold exactly \"error\": %s", trim(body))
 		return ""
 	}
+	type detail struct {
+		ballots.Detail
+		MessageEN string `json:"message_en"`
+	}
 	var e struct {
-		Code    string           `json:"code"`
-		Message string           `json:"message"`
-		Details []ballots.Detail `json:"details"`
+		Code      string   `json:"code"`
+		Message   string   `json:"message"`
+		MessageEN string   `json:"message_en"`
+		Details   []detail `json:"details"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(top["error"]))
 	dec.DisallowUnknownFields()
@@ -352,9 +358,16 @@ func errorShape(t testing.TB, body []byte) string {
 	if e.Code == "" || strings.TrimSpace(e.Message) == "" {
 		t.Errorf("error body needs a code and a message: %s", trim(body))
 	}
+	// The message is the user's, in Chinese; its English goes apart.
+	if !hasHan(e.Message) || englishTail.MatchString(e.Message) {
+		t.Errorf("error message is not Chinese alone: %q", e.Message)
+	}
 	for _, d := range e.Details {
 		if strings.TrimSpace(d.Message) == "" {
 			t.Errorf("error detail without a message: %s", trim(body))
+		}
+		if englishTail.MatchString(d.Message) {
+			t.Errorf("error detail message is not Chinese alone: %q", d.Message)
 		}
 	}
 	return e.Code
@@ -641,4 +654,13 @@ func (ts *testServer) listen(t *testing.T) string {
 		<-done
 	})
 	return "http://" + ln.Addr().String()
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -150,10 +150,11 @@
   function esc(s) {
     return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; });
   }
-  // srv picks the Chinese or the English half of a server message "中文 (English)".
-  function srv(m) {
-    var x = /^([\s\S]*?)\s*\(([^()]*)\)\s*$/.exec(String(m || ''));
-    return x ? (lang === 'en' ? x[2] : x[1]) : String(m || '');
+  // srv is a server message (the error or a detail) in the page's language:
+  // "message" is Chinese, "message_en" English.
+  function srv(o) {
+    if (!o) return '';
+    return lang === 'en' && o.message_en ? o.message_en : String(o.message || '');
   }
   var LS = null;
   try { LS = W.localStorage; LS.setItem('cp', '1'); LS.removeItem('cp'); } catch (e) { LS = null; }
@@ -312,7 +313,7 @@
     }
     if (c === 'unauthorized') return showCode();
     if (T.zh['e_' + c] == null) {
-      var m = r && r.body && r.body.error ? srv(r.body.error.message) : '';
+      var m = r && r.body && r.body.error ? srv(r.body.error) : '';
       return showError('error', m || t('code', r ? r.status : '?'));
     }
     showError(c);
@@ -368,7 +369,7 @@
         marks = serverMarks(r.body.error.details);
         showForm();
         mark();
-        say(marks.length ? t('serverBad') : srv(r.body.error.message), true);
+        say(marks.length ? t('serverBad') : srv(r.body.error), true);
         return jump();
       }
       fail(c, r);
@@ -492,7 +493,7 @@
       if (si == null) return;
       var s = B.sections[si], ji = -1;
       if (s.scale.type !== 'choose') s.subjects.forEach(function (j, k) { if (j.code === d.subject) ji = k; });
-      out.push({ si: si, ji: ji, m: function () { return srv(d.message); } });
+      out.push({ si: si, ji: ji, m: function () { return srv(d); } });
     });
     return out.sort(function (a, b) { return a.si - b.si || a.ji - b.ji; });
   }

@@ -45,12 +45,17 @@
       return (ct.indexOf('json') >= 0 ? r.json() : r.text()).then(function (d) { return { status: r.status, data: d }; });
     });
   }
-  // errorText renders an API error: the message and each detail.
+  // msg is a server message (an error or one of its details) in the
+  // chosen language: the API sends "message" in Chinese and "message_en".
+  function msg(o) { return o ? (lang === 'en' && o.message_en ? o.message_en : o.message) : ''; }
+  // errorText renders an API error: its message and each detail's, once
+  // each; field paths are for placing messages, never shown.
   function errorText(data) {
     if (!data || !data.error) return String(data);
-    var e = data.error, s = e.message;
-    (e.details || []).forEach(function (d) { s += '\n· ' + [d.field, d.section, d.subject].filter(Boolean).join(' ') + '：' + d.message; });
-    return s;
+    var e = data.error, seen = {}, lines = [msg(e)];
+    seen[lines[0]] = true;
+    (e.details || []).forEach(function (d) { var m = msg(d); if (m && !seen[m]) { seen[m] = true; lines.push('· ' + m); } });
+    return lines.join('\n');
   }
   function el(tag, attrs, kids) {
     var e = D.createElement(tag);
@@ -58,7 +63,7 @@
     (kids || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? D.createTextNode(c) : c); });
     return e;
   }
-  window.Ceping = { api: api, errorText: errorText, el: el, t: t, pick: pick, extend: extend, csrf: csrf, lang: function () { return lang; } };
+  window.Ceping = { api: api, errorText: errorText, msg: msg, el: el, t: t, pick: pick, extend: extend, csrf: csrf, lang: function () { return lang; } };
   D.addEventListener('DOMContentLoaded', function () {
     applyLang();
     var b = D.getElementById('lang');
