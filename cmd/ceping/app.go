@@ -300,7 +300,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return err
 		}
 	} else {
-		fmt.Fprintf(stdout, "Ceping 已启动 (listening): %s  — QR codes point to %s\n", app.URL(), app.Config.BaseURL)
+		fmt.Fprintf(stdout, "Ceping 已启动 (listening): 管理控制台（用浏览器打开）%s/console  — QR codes point to %s\n", app.URL(), app.Config.BaseURL)
 		if password != "" && cfg.AdminPassword == "" {
 			fmt.Fprintf(stdout, "首次启动：管理员账号 admin 的密码是 %s ，只显示这一次，请妥善保存。\n(first start: the password of user admin is shown only this once)\n", password)
 		}

@@ -140,7 +140,7 @@ func runDemo(ctx context.Context, app *App, password string, out io.Writer) erro
 		fmt.Fprintf(out, "投票链接 (voting link, slip 1 of %d issued now):\n  %s\n", b.Count, link)
 		fmt.Fprintf(out, "票码 (code): %s\n", b.Tokens[0].Grouped())
 	}
-	fmt.Fprintf(out, "\n控制台 (console): %s/   API: %s/api/v1\n", app.URL(), app.URL())
+	fmt.Fprintf(out, "\n管理控制台（用浏览器打开）: %s/console   API: %s/api/v1\n", app.URL(), app.URL())
 	fmt.Fprintf(out, "管理员 (admin) 用户名 admin  密码 (password) %s\n", password)
 	fmt.Fprintf(out, "演示年度 (demo cycle) %s，会议 (meeting) T01-report 已开始投票 (open)\n\n", DemoCycle)
 	return nil
