@@ -59,15 +59,46 @@ func (d *MeetingDef) Group(code string) (*GroupDef, bool) {
 	return nil, false
 }
 
-// expandForm resolves a form's selectors for a meeting hosted by host.
-func expandForm(f Form, host string, units []Unit, people []Person) ([]SectionDef, error) {
+// gap is why a section of a form would have no one to rate, or names a
+// unit or person the lists do not hold, found when a form is expanded for
+// a meeting. It is reported in the clerk's words: what is missing and
+// where an admin adds it (see gap.text).
+type gap struct {
+	kind     string   // "host", "unit", "person", "people", "units", "many", "selector"
+	code     string   // the unit or person code it is about
+	name     string   // the unit's name (people), or the kind's name (units)
+	others   bool     // units: the host is the only one of its kind (单位互评 skips it)
+	sections []string // titles of the sections it affects
+	err      string   // selector: the parse error
+}
+
+// unitKindNames are the unit kinds as the set-up page names them.
+var unitKindNames = map[string]string{KindTown: "镇", KindDepartment: "县级部门"}
+
+// expandSections resolves a form's selectors for a meeting hosted by host.
+// Every section that names a unit or person not in the lists, or that
+// comes out with no one to rate, adds a gap; gaps of the same cause are
+// merged, naming all their sections.
+func expandSections(f Form, host string, units []Unit, people []Person) ([]SectionDef, []gap) {
 	unitByCode := map[string]Unit{}
 	for _, u := range units {
 		unitByCode[u.Code] = u
 	}
-	var v validator
+	var gaps []gap
+	note := func(g gap, section string) {
+		for i := range gaps {
+			if gaps[i].kind == g.kind && gaps[i].code == g.code && gaps[i].name == g.name && gaps[i].err == g.err {
+				if !oneOf(section, gaps[i].sections) {
+					gaps[i].sections = append(gaps[i].sections, section)
+				}
+				return
+			}
+		}
+		g.sections = []string{section}
+		gaps = append(gaps, g)
+	}
 	var out []SectionDef
-	for i, s := range f.Sections {
+	for _, s := range f.Sections {
 		sd := SectionDef{Code: s.Code, Title: s.Title, Purpose: s.Purpose, Scale: s.Scale, Limits: s.Limits,
 			Required: s.IsRequired(), Dimensions: s.Dimensions}
 		seen := map[string]bool{}
@@ -77,17 +108,21 @@ func expandForm(f Form, host string, units []Unit, people []Person) ([]SectionDe
 				sd.Subjects = append(sd.Subjects, Subject{Code: code, Name: name})
 			}
 		}
-		field := fmt.Sprintf("forms.%s.sections[%d].subjects", f.Code, i)
+		missing := false // the section names something the lists lack
+		var empty *gap   // why the first selector that gave nothing gave nothing
 		for _, sel := range s.Subjects {
 			kind, arg, err := parseSelector(sel)
 			if err != nil {
-				v.add(field, "%s", err.Error())
+				note(gap{kind: "selector", err: err.Error()}, s.Title)
+				missing = true
 				continue
 			}
 			if (kind == "host" || kind == "people:host") && host == "" {
-				v.add(field, "表单 %s 的“%s”使用了 %s，但会议没有指定被考核单位 (host)", f.Code, s.Title, sel)
+				note(gap{kind: "host"}, s.Title)
+				missing = true
 				continue
 			}
+			before := len(sd.Subjects)
 			switch kind {
 			case "host", "unit":
 				code := arg
@@ -96,30 +131,44 @@ func expandForm(f Form, host string, units []Unit, people []Person) ([]SectionDe
 				}
 				u, ok := unitByCode[code]
 				if !ok {
-					v.add(field, "单位 %s 不存在 (unknown unit)", code)
+					note(gap{kind: "unit", code: code}, s.Title)
+					missing = true
 					continue
 				}
 				add(u.Code, u.Name)
 			case "kind":
+				found := false
 				for _, u := range units {
-					if u.Kind == arg && (s.Purpose != "mutual" || u.Code != host) {
+					if u.Kind != arg {
+						continue
+					}
+					found = true
+					if s.Purpose != "mutual" || u.Code != host {
 						// A unit does not rate itself in 单位互评.
 						add(u.Code, u.Name)
 					}
+				}
+				if len(sd.Subjects) == before && empty == nil {
+					empty = &gap{kind: "units", code: arg, name: unitKindNames[arg], others: found}
 				}
 			case "people:host", "people":
 				code := arg
 				if kind == "people:host" {
 					code = host
 				}
-				if _, ok := unitByCode[code]; !ok {
-					v.add(field, "单位 %s 不存在 (unknown unit)", code)
+				u, ok := unitByCode[code]
+				if !ok {
+					note(gap{kind: "unit", code: code}, s.Title)
+					missing = true
 					continue
 				}
 				for _, p := range people {
 					if p.Unit == code {
 						add(p.Code, p.Name)
 					}
+				}
+				if len(sd.Subjects) == before && empty == nil {
+					empty = &gap{kind: "people", code: u.Code, name: u.Name}
 				}
 			case "person":
 				found := false
@@ -130,22 +179,109 @@ func expandForm(f Form, host string, units []Unit, people []Person) ([]SectionDe
 					}
 				}
 				if !found {
-					v.add(field, "人员 %s 不存在 (unknown person)", arg)
+					note(gap{kind: "person", code: arg}, s.Title)
+					missing = true
 				}
 			}
 		}
-		if len(sd.Subjects) == 0 && len(v.details) == 0 {
-			v.add(field, "表单 %s 的“%s”没有任何测评对象，请先添加单位或人员 (no subjects)", f.Code, s.Title)
+		if len(sd.Subjects) == 0 && !missing {
+			if empty == nil {
+				empty = &gap{kind: "units"}
+			}
+			note(*empty, s.Title)
 		}
 		if len(sd.Subjects) > 2000 {
-			v.add(field, "“%s”的测评对象超过 2000 个 (too many subjects)", s.Title)
+			note(gap{kind: "many"}, s.Title)
 		}
 		out = append(out, sd)
 	}
-	if err := v.err("会议的表单"); err != nil {
-		return nil, err
+	return out, gaps
+}
+
+// text says what the gap is and how it is fixed, as "中文 (english)". While
+// the meeting is being set up (open false) the admin is at the meetings
+// editor and may also choose another form; when a group leader opens the
+// meeting, the message says who fixes it: an admin, under 年度设置.
+func (g gap) text(open bool) string {
+	secs := "“" + strings.Join(g.sections, "”、“") + "”"
+	var what, whatEN, where, whereEN, add, addEN string
+	switch g.kind {
+	case "host":
+		what = secs + "要评本次会议的被考核单位，但会议没有选择被考核单位。"
+		whatEN = "the form rates the unit assessed, but the meeting names none"
+		if open {
+			return what + "请管理员在“会议”页编辑本会议，选择本次会议的被考核单位。 (" + whatEN + ": an admin must choose it in the meetings editor)"
+		}
+		return what + "请选择本次会议的被考核单位，或为这个类别选择其他测评表。 (" + whatEN + ": choose the unit assessed, or another form for this group)"
+	case "unit":
+		what = fmt.Sprintf("%s要评单位 %s，但单位名单中没有这个单位。", secs, g.code)
+		whatEN = fmt.Sprintf("the form rates unit %s, which is not in the units list", g.code)
+		where, whereEN, add, addEN = "“年度设置 › ① 单位名单”", "Year set-up › Units", "添加这个单位", "add it"
+	case "person":
+		what = fmt.Sprintf("%s要评人员 %s，但人员名单中没有这个人。", secs, g.code)
+		whatEN = fmt.Sprintf("the form rates person %s, who is not in the people list", g.code)
+		where, whereEN, add, addEN = "“年度设置 › ② 人员名单”", "Year set-up › People", "添加这个人", "add them"
+	case "people":
+		what = fmt.Sprintf("%s在人员名单中还没有人员，%s没有人可评。", g.name, secs)
+		whatEN = fmt.Sprintf("unit %s has no people in the people list, so the form has no one to rate", g.code)
+		where, whereEN, add, addEN = "“年度设置 › ② 人员名单”", "Year set-up › People", "添加"+g.name+"的人员", "add its people"
+	case "units":
+		if g.name == "" {
+			what = secs + "没有任何测评对象。"
+			whatEN = "a section of the form has no one to rate"
+			where, whereEN, add, addEN = "“年度设置”", "Year set-up", "添加单位或人员", "add units or people"
+			break
+		}
+		if g.others {
+			what = fmt.Sprintf("单位名单中除本次会议的被考核单位外没有其他%s，%s没有单位可评。", g.name, secs)
+		} else {
+			what = fmt.Sprintf("单位名单中还没有%s，%s没有单位可评。", g.name, secs)
+		}
+		whatEN = fmt.Sprintf("the units list has no other unit of kind %s, so the form has no unit to rate", g.code)
+		where, whereEN, add, addEN = "“年度设置 › ① 单位名单”", "Year set-up › Units", "添加"+g.name, "add them"
+	case "many":
+		what = secs + "的测评对象超过 2000 个。"
+		if open {
+			return what + "请管理员在“测评表”中缩小这一项的范围。 (a section has over 2000 subjects: an admin must narrow it in the form)"
+		}
+		return what + "请在“测评表”中缩小这一项的范围，或为这个类别选择其他测评表。 (a section has over 2000 subjects: narrow it in the form, or choose another form)"
+	default:
+		return g.err
 	}
-	return out, nil
+	if open {
+		return fmt.Sprintf("%s请管理员在%s中%s后再开始测评。 (%s: an admin must %s under %s before voting can open)", what, where, add, whatEN, addEN, whereEN)
+	}
+	return fmt.Sprintf("%s请先在%s中%s，或为这个类别选择其他测评表。 (%s: %s under %s, or choose another form for this group)", what, where, add, whatEN, addEN, whereEN)
+}
+
+// gapsText joins the texts of gaps: the Chinese sentences together, and
+// their English.
+func gapsText(gaps []gap, open bool) (zh, en string) {
+	var zs, es []string
+	for _, g := range gaps {
+		t := g.text(open)
+		if i := strings.LastIndex(t, " ("); i >= 0 && strings.HasSuffix(t, ")") {
+			zs, es = append(zs, t[:i]), append(es, t[i+2:len(t)-1])
+			continue
+		}
+		zs = append(zs, t)
+	}
+	return strings.Join(zs, ""), strings.Join(es, "; ")
+}
+
+// expandForm resolves a form's selectors for a meeting hosted by host. A
+// form it cannot expand is an ENotReady error with one detail per gap,
+// worded for whoever opens the meeting.
+func expandForm(f Form, host string, units []Unit, people []Person) ([]SectionDef, error) {
+	secs, gaps := expandSections(f, host, units, people)
+	if len(gaps) == 0 {
+		return secs, nil
+	}
+	details := make([]Detail, len(gaps))
+	for i, g := range gaps {
+		details[i] = Detail{Field: "forms." + f.Code, Message: g.text(true)}
+	}
+	return nil, &Error{Code: ENotReady, Message: fmt.Sprintf("测评表“%s”还没有人可评，暂不能开始测评 (the form %s has no one to rate yet)", f.Title, f.Code), Details: details}
 }
 
 // Answers is a validated ballot: section code → the section's answers in

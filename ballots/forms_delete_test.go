@@ -65,7 +65,7 @@ func TestDeleteForm(t *testing.T) {
 	})
 	t.Run("FreedOnceNoMeetingUsesIt", func(t *testing.T) {
 		_, err := e.svc.PutMeeting(ctx, "2020", ballots.Meeting{Code: "M2", Title: "河口镇2020年度工作报告大会", Kind: "work_report",
-			Host: "T02", Date: "2021-01-16", Groups: []ballots.Group{{Code: "cadres", Name: "机关干部", Form: "F-town"}}})
+			Host: "T01", Date: "2021-01-16", Groups: []ballots.Group{{Code: "cadres", Name: "机关干部", Form: "F-town"}}})
 		must(t, err)
 		_, err = e.svc.DeleteForm(ctx, "2020", "H")
 		must(t, err)

@@ -354,36 +354,69 @@ func parseSelector(sel string) (kind, arg string, err error) {
 }
 
 // Validate checks a meeting's own fields; references to units, forms and
-// users are checked by the Service.
+// users are checked by the Service. Its messages name the field as the
+// meetings editor labels it.
 func (m Meeting) Validate() error {
 	var v validator
-	v.code("code", m.Code)
-	v.text("title", m.Title, true, 100)
-	if !oneOf(m.Kind, meetingKinds) {
+	v.named("code", "会议编码", "meeting code", m.Code)
+	switch {
+	case strings.TrimSpace(m.Title) == "":
+		v.add("title", "请填写会议名称 (enter the meeting's title)")
+	default:
+		v.text("title", m.Title, true, 100)
+	}
+	switch {
+	case m.Kind == "":
+		v.add("kind", "请选择会议类型 (choose the kind of meeting)")
+	case !oneOf(m.Kind, meetingKinds):
 		v.add("kind", "会议类型须为 %s 之一，而不是 %q", strings.Join(meetingKinds, "|"), m.Kind)
 	}
-	if _, err := time.Parse("2006-01-02", m.Date); err != nil {
+	if strings.TrimSpace(m.Date) == "" {
+		v.add("date", "请选择会议日期 (choose the meeting's date)")
+	} else if _, err := time.Parse("2006-01-02", m.Date); err != nil {
 		v.add("date", "日期须为 YYYY-MM-DD 格式，如 2021-01-15 (date as YYYY-MM-DD)")
 	}
 	if m.Host != "" {
 		v.code("host", m.Host)
 	}
-	if len(m.Groups) == 0 || len(m.Groups) > 50 {
-		v.add("groups", "须有 1 到 50 个参评人员类别 (1 to 50 voter groups)")
+	switch {
+	case len(m.Groups) == 0:
+		v.add("groups", "请至少添加一个参评人员类别 (add at least one voter group)")
+	case len(m.Groups) > 50:
+		v.add("groups", "参评人员类别不能超过 50 个 (at most 50 voter groups)")
 	}
 	seen := map[string]bool{}
 	for i, g := range m.Groups {
 		p := fmt.Sprintf("groups[%d].", i)
-		v.code(p+"code", g.Code)
-		if seen[g.Code] {
-			v.add(p+"code", "类别编码 %s 重复 (duplicate group code)", g.Code)
+		v.named(p+"code", "类别编码", "group code", g.Code)
+		if seen[g.Code] && g.Code != "" {
+			v.add(p+"code", "类别编码 %s 重复，每个类别的编码须不同 (duplicate group code)", g.Code)
 		}
 		seen[g.Code] = true
-		v.text(p+"name", g.Name, true, 50)
-		v.code(p+"form", g.Form)
+		if strings.TrimSpace(g.Name) == "" {
+			v.add(p+"name", "请填写类别名称，如“机关干部” (enter the group's name)")
+		} else {
+			v.text(p+"name", g.Name, true, 50)
+		}
+		if g.Form == "" {
+			v.add(p+"form", "请选择这个类别使用的测评表 (choose a form)")
+		} else {
+			v.code(p+"form", g.Form)
+		}
 	}
 	for i, s := range m.Staff {
 		v.text(fmt.Sprintf("staff[%d]", i), s, true, 64)
 	}
 	return v.err("会议")
+}
+
+// named checks a code the meetings editor fills in by itself (M01, G1):
+// empty, it asks for it by its label; otherwise it must be a valid code.
+func (v *validator) named(field, label, labelEN, s string) {
+	switch {
+	case s == "":
+		v.add(field, "请填写%s (enter the %s)", label, labelEN)
+	case !codeRE.MatchString(s):
+		v.add(field, "%s %q 无效：须为 1–64 位字母、数字、_ . -，以字母或数字开头，如 M01 (invalid %s)", label, s, labelEN)
+	}
 }

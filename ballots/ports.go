@@ -17,6 +17,7 @@ const (
 type User struct {
 	Name         string `json:"name"`
 	Role         string `json:"role"`
+	DisplayName  string `json:"display_name"` // the person's name (姓名), may be empty
 	PasswordHash string `json:"-"`
 }
 
@@ -38,12 +39,16 @@ type Batch struct {
 	Group     string `json:"group"`
 	Count     int    `json:"count"`
 	Revoked   bool   `json:"revoked,omitempty"`
+	// Number is the batch's place in its meeting's issue order, from 1
+	// (第 1 批), set by the Service; it is printed on the batch's slips.
+	Number int `json:"number,omitempty"`
 }
 
 // BatchInfo is a batch as listed for organizers: never its codes.
 type BatchInfo struct {
 	Batch
-	Voided int64 `json:"voided"`
+	Voided   int64      `json:"voided"`
+	IssuedAt *time.Time `json:"issued_at,omitempty"` // nil for batches issued before it was recorded
 }
 
 // Token states.
@@ -103,6 +108,8 @@ type Ledger interface {
 	User(ctx context.Context, name string) (User, error)
 	CountUsers(ctx context.Context) (int64, error)
 	SetPassword(ctx context.Context, name, hash string) error
+	// SetDisplayName changes an account's 姓名; ENotFound if there is none.
+	SetDisplayName(ctx context.Context, name, display string) error
 	Users(ctx context.Context) ([]User, error)
 	// DeleteUser removes an account; ENotFound if there is none.
 	DeleteUser(ctx context.Context, name string) error

@@ -14,13 +14,26 @@ import (
 
 // ---- Accounts ----
 
-// CreateUser adds an organizer account. EInvalid for a bad name, role or
-// password; EConflict if the name is taken.
+// CreateUser adds an organizer account without a display name; see AddUser.
 func (s *Service) CreateUser(ctx context.Context, name, role, password string) error {
+	return s.AddUser(ctx, User{Name: name, Role: role}, password)
+}
+
+// AddUser adds an organizer account: u's login name, role and display name
+// (姓名, may be empty), with password. EInvalid for a bad name, display
+// name, role or password; EConflict if the name is taken.
+func (s *Service) AddUser(ctx context.Context, u User, password string) error {
+	u.DisplayName = strings.TrimSpace(u.DisplayName)
 	var v validator
-	v.code("name", name)
-	if !oneOf(role, []string{RoleAdmin, RoleGroup, RoleViewer}) {
-		v.add("role", "角色须为 admin、group 或 viewer，而不是 %q", role)
+	switch {
+	case u.Name == "":
+		v.add("name", "请填写登录名，如 zhangsan (enter a login name, e.g. zhangsan)")
+	case !codeRE.MatchString(u.Name):
+		v.add("name", "登录名请用字母或数字（如 zhangsan），姓名填在“姓名”一栏 (login names use letters and digits, e.g. zhangsan; put the person's name in the name field)")
+	}
+	v.text("display_name", u.DisplayName, false, 32)
+	if !oneOf(u.Role, []string{RoleAdmin, RoleGroup, RoleViewer}) {
+		v.add("role", "请选择角色：管理员、考核组或只读 (choose a role: admin, group or viewer)")
 	}
 	if n := utf8.RuneCountInString(password); n < 8 || len(password) > 72 {
 		v.add("password", "密码须为 8 到 72 个字符 (password: 8 to 72 characters)")
@@ -32,7 +45,8 @@ func (s *Service) CreateUser(ctx context.Context, name, role, password string) e
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.ledger.CreateUser(ctx, User{Name: name, Role: role, PasswordHash: string(hash)})
+	u.PasswordHash = string(hash)
+	return s.ledger.CreateUser(ctx, u)
 }
 
 // Authenticate returns the user whose name and password match, or
@@ -134,15 +148,45 @@ func (s *Service) PutUnits(ctx context.Context, cycle string, units []Unit) erro
 	if err != nil {
 		return err
 	}
+	// One line per unit that would lose its people, naming them.
 	var v validator
+	left, order := map[string][]string{}, []string(nil)
 	for _, p := range people {
 		if !keep[p.Unit] {
-			v.add("units", "单位 %s 还有人员 %s（%s），请先修改人员名单 (a person still belongs to it)", p.Unit, p.Code, p.Name)
+			if left[p.Unit] == nil {
+				order = append(order, p.Unit)
+			}
+			left[p.Unit] = append(left[p.Unit], p.Name)
 		}
+	}
+	// Units are named as the clerk knows them, from the list as stored.
+	names := map[string]string{}
+	unitName := func(code string) string {
+		if len(names) == 0 {
+			if old, err := s.ledger.Units(ctx, cycle); err == nil {
+				for _, u := range old {
+					names[u.Code] = u.Name
+				}
+			}
+		}
+		if n := names[code]; n != "" {
+			return n
+		}
+		return "单位 " + code
+	}
+	for _, code := range order {
+		who := left[code]
+		list := strings.Join(who, "、")
+		if len(who) > 5 {
+			list = strings.Join(who[:5], "、") + "等"
+		}
+		v.details = append(v.details, Detail{Field: "units", Subject: code, Message: fmt.Sprintf(
+			"%s还有 %d 名人员（%s），不能删除：请先在人员名单中把他们改为其他单位或删除 (%s still has %d people)", unitName(code), len(who), list, code, len(who))})
 	}
 	for _, m := range meetings {
 		if m.Meeting.Host != "" && !keep[m.Meeting.Host] {
-			v.add("units", "单位 %s 是会议 %s 的被考核单位，不能删除 (a meeting is hosted by it)", m.Meeting.Host, m.Meeting.Code)
+			v.details = append(v.details, Detail{Field: "units", Subject: m.Meeting.Host, Message: fmt.Sprintf(
+				"%s是会议“%s”的被考核单位，不能删除 (%s is assessed in meeting %s)", unitName(m.Meeting.Host), m.Meeting.Title, m.Meeting.Host, m.Meeting.Code)})
 		}
 	}
 	if err := v.err("单位名单"); err != nil {
@@ -234,12 +278,12 @@ func (s *Service) PutMeeting(ctx context.Context, cycle string, m Meeting) (bool
 			found = found || u.Code == m.Host
 		}
 		if !found {
-			v.add("host", "被考核单位 %q 不存在，请先在单位名单中添加 (unknown unit)", m.Host)
+			v.add("host", "单位 %s 不在本年度的单位名单中，请重新选择本次会议的被考核单位 (unknown unit)", m.Host)
 		}
 	}
 	for i, g := range m.Groups {
 		if _, err := s.ledger.Form(ctx, cycle, g.Form); ErrorCode(err) == ENotFound {
-			v.add(fmt.Sprintf("groups[%d].form", i), "表单 %q 不存在，请先创建 (unknown form)", g.Form)
+			v.add(fmt.Sprintf("groups[%d].form", i), "测评表 %s 不存在，请重新选择，或先在“测评表”页新建 (unknown form)", g.Form)
 		} else if err != nil {
 			return false, err
 		}
@@ -258,8 +302,81 @@ func (s *Service) PutMeeting(ctx context.Context, cycle string, m Meeting) (bool
 	if err := v.err("会议"); err != nil {
 		return false, err
 	}
+	// A meeting that could not open on the day is refused now, while the
+	// admin who can fix it is at the editor: the same expansion Open runs.
+	if _, err := s.expandGroups(ctx, cycle, m, false); err != nil {
+		return false, err
+	}
 	m.Status = StatusPending
 	return s.ledger.PutMeeting(ctx, cycle, m)
+}
+
+// expandGroups expands each voter group's form for meeting m against the
+// year's units and people as they are now: what Open snapshots. A form
+// that names a unit or person the lists lack, or leaves a section with no
+// one to rate, makes it an ENotReady error (422) with one detail per voter
+// group, at groups[i].form, in the clerk's words. For saving (open false)
+// the words are for the admin at the meetings editor; for opening they
+// are for a group leader, who can change nothing, so they say who can: an
+// admin, and where. Groups with the same problem then share one detail.
+func (s *Service) expandGroups(ctx context.Context, cycle string, m Meeting, open bool) ([]GroupDef, error) {
+	units, err := s.ledger.Units(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	people, err := s.ledger.People(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	var defs []GroupDef
+	var details []Detail
+	var names, codes [][]string // open: the groups of each detail
+	zhOf, enOf := []string{}, []string{}
+	for i, g := range m.Groups {
+		f, err := s.ledger.Form(ctx, cycle, g.Form)
+		if err != nil {
+			return nil, fmt.Errorf("meeting %s: form %s: %w", m.Code, g.Form, err)
+		}
+		secs, gaps := expandSections(f, m.Host, units, people)
+		if len(gaps) == 0 {
+			defs = append(defs, GroupDef{Code: g.Code, Name: g.Name, Form: f.Code, FormTitle: f.Title, Sections: secs})
+			continue
+		}
+		zh, en := gapsText(gaps, open)
+		field := fmt.Sprintf("groups[%d].form", i)
+		if !open {
+			details = append(details, Detail{Field: field, Message: zh + " (" + en + ")"})
+			continue
+		}
+		zh = "测评表“" + f.Title + "”：" + zh
+		merged := false
+		for j := range details {
+			if zhOf[j] == zh {
+				names[j] = append(names[j], g.Name)
+				codes[j] = append(codes[j], g.Code)
+				merged = true
+			}
+		}
+		if !merged {
+			details = append(details, Detail{Field: field})
+			names = append(names, []string{g.Name})
+			codes = append(codes, []string{g.Code})
+			zhOf, enOf = append(zhOf, zh), append(enOf, en)
+		}
+	}
+	for j := range names {
+		details[j].Message = "参评人员类别“" + strings.Join(names[j], "”、“") + "”的" + zhOf[j] + " (voter groups " + strings.Join(codes[j], ", ") + ": " + enOf[j] + ")"
+	}
+	if len(details) == 0 {
+		return defs, nil
+	}
+	n := len(details)
+	if open {
+		return nil, &Error{Code: ENotReady, Details: details, Message: fmt.Sprintf(
+			"还不能开始测评：有 %d 处测评表没有人可评，需要管理员按下列说明补充后才能开始 (voting cannot open yet: %d forms have no one to rate; an admin must fix what follows)", n, n)}
+	}
+	return nil, &Error{Code: ENotReady, Details: details, Message: fmt.Sprintf(
+		"这样保存的会议到时无法开始测评：%d 个参评人员类别的测评表没有人可评，请按各类别下的说明修改后再保存 (the meeting could not open: the forms of %d voter groups have no one to rate)", n, n)}
 }
 
 // Meeting returns a meeting record.
@@ -294,20 +411,20 @@ func (s *Service) IssueBatch(ctx context.Context, rec MeetingRecord, group strin
 		found = found || g.Code == group
 	}
 	if !found {
-		codes := make([]string, len(rec.Meeting.Groups))
+		names := make([]string, len(rec.Meeting.Groups))
 		for i, g := range rec.Meeting.Groups {
-			codes[i] = g.Code
+			names[i] = g.Name
 		}
-		v.add("group", "会议没有参评类别 %q，可选：%s (unknown group)", group, strings.Join(codes, "、"))
+		v.add("group", "会议没有参评类别 %q，可选：%s (unknown group)", group, strings.Join(names, "、"))
 	}
 	if count < 1 || count > MaxBatch {
 		v.add("count", "每批票数须在 1 到 %d 之间 (count from 1 to %d)", MaxBatch, MaxBatch)
 	}
-	if err := v.err("发票"); err != nil {
+	if err := v.err("发放选票"); err != nil {
 		return IssuedBatch{}, err
 	}
 	if rec.Meeting.Status == StatusClosed {
-		return IssuedBatch{}, Errorf(EConflict, "测评已结束，不能再发票 (the meeting has closed)")
+		return IssuedBatch{}, Errorf(EConflict, "测评已结束，不能再发放选票 (the meeting has closed)")
 	}
 	b := IssuedBatch{Batch: Batch{ID: "B" + s.randomHex(8), MeetingID: rec.ID, Group: group, Count: count}}
 	hashes := make([]string, count)
@@ -323,6 +440,16 @@ func (s *Service) IssueBatch(ctx context.Context, rec MeetingRecord, group strin
 		return IssuedBatch{}, err
 	}
 	s.turnoutChanged(ctx, rec.ID)
+	// Its number is its place among the meeting's batches, as listed.
+	list, err := s.Batches(ctx, rec)
+	if err != nil {
+		return IssuedBatch{}, fmt.Errorf("issue batch: number: %w", err)
+	}
+	for _, x := range list {
+		if x.ID == b.ID {
+			b.Number = x.Number
+		}
+	}
 	return b, nil
 }
 
@@ -345,27 +472,14 @@ func (s *Service) Open(ctx context.Context, rec MeetingRecord) error {
 	if rec.Meeting.Status != StatusPending {
 		return Errorf(EConflict, "会议已经开始或已结束 (the meeting is %s)", rec.Meeting.Status)
 	}
-	units, err := s.ledger.Units(ctx, rec.Cycle)
-	if err != nil {
-		return err
-	}
-	people, err := s.ledger.People(ctx, rec.Cycle)
-	if err != nil {
-		return err
-	}
 	m := rec.Meeting
-	def := MeetingDef{Cycle: rec.Cycle, Code: m.Code, Title: m.Title, Kind: m.Kind, Host: m.Host, Date: m.Date}
-	for _, g := range m.Groups {
-		f, err := s.ledger.Form(ctx, rec.Cycle, g.Form)
-		if err != nil {
-			return fmt.Errorf("open meeting %s: form %s: %w", m.Code, g.Form, err)
-		}
-		secs, err := expandForm(f, m.Host, units, people)
-		if err != nil {
-			return err
-		}
-		def.Groups = append(def.Groups, GroupDef{Code: g.Code, Name: g.Name, Form: f.Code, FormTitle: f.Title, Sections: secs})
+	// Checked when the meeting was saved, and again now: units and people
+	// may have changed since.
+	groups, err := s.expandGroups(ctx, rec.Cycle, m, true)
+	if err != nil {
+		return fmt.Errorf("open meeting %s: %w", m.Code, err)
 	}
+	def := MeetingDef{Cycle: rec.Cycle, Code: m.Code, Title: m.Title, Kind: m.Kind, Host: m.Host, Date: m.Date, Groups: groups}
 	if err := s.ledger.OpenMeeting(ctx, rec.ID, def); err != nil {
 		return err
 	}
@@ -559,16 +673,44 @@ func (s *Service) Forms(ctx context.Context, cycle string) ([]Form, error) {
 	return s.ledger.Forms(ctx, cycle)
 }
 
-// SetPassword replaces a user's password.
+// SetPassword replaces a user's password. EInvalid for a bad password,
+// ENotFound for an unknown user.
 func (s *Service) SetPassword(ctx context.Context, name, password string) error {
 	if n := utf8.RuneCountInString(password); n < 8 || len(password) > 72 {
-		return Errorf(EInvalid, "密码须为 8 到 72 个字符 (password: 8 to 72 characters)")
+		return &Error{Code: EInvalid, Message: "新密码须为 8 到 72 个字符 (the new password needs 8 to 72 characters)",
+			Details: []Detail{{Field: "password", Message: "新密码须为 8 到 72 个字符 (8 to 72 characters)"}}}
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
 		return err
 	}
 	return s.ledger.SetPassword(ctx, name, string(hash))
+}
+
+// ChangePassword sets a user's own password after checking the current one:
+// EInvalid (field old_password) when it does not match, so that a signed-in
+// user is told, not signed out.
+func (s *Service) ChangePassword(ctx context.Context, name, old, password string) error {
+	u, err := s.ledger.User(ctx, name)
+	if err != nil {
+		return err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(old)) != nil {
+		return &Error{Code: EInvalid, Message: "原密码不正确，密码没有修改 (the current password is wrong; nothing changed)",
+			Details: []Detail{{Field: "old_password", Message: "原密码不正确 (wrong current password)"}}}
+	}
+	return s.SetPassword(ctx, name, password)
+}
+
+// SetDisplayName changes an account's display name (姓名; "" removes it).
+// EInvalid for a bad name, ENotFound for an unknown account.
+func (s *Service) SetDisplayName(ctx context.Context, name, display string) error {
+	var v validator
+	v.text("display_name", display, false, 32)
+	if err := v.err("姓名"); err != nil {
+		return err
+	}
+	return s.ledger.SetDisplayName(ctx, name, strings.TrimSpace(display))
 }
 
 // ---- Scoring inputs ----
@@ -633,7 +775,12 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	return s.ledger.DeleteUser(ctx, name)
 }
 
-// Batches lists a meeting's batches.
+// Batches lists a meeting's batches in issue order, numbered from 1 (第 1
+// 批, 第 2 批 …) as their slips are printed.
 func (s *Service) Batches(ctx context.Context, rec MeetingRecord) ([]BatchInfo, error) {
-	return s.ledger.Batches(ctx, rec.ID)
+	list, err := s.ledger.Batches(ctx, rec.ID)
+	for i := range list {
+		list[i].Number = i + 1
+	}
+	return list, err
 }

@@ -40,7 +40,7 @@ func FromMeeting(def *ballots.MeetingDef, sealed ballots.Sealed, units map[strin
 				if len(counts) == 0 {
 					continue
 				}
-				out = append(out, Evaluation{Unit: subj.Code, Component: s.Purpose, Group: g.Code, Meeting: def.Code,
+				out = append(out, Evaluation{Unit: subj.Code, Component: s.Purpose, Group: g.Code, Meeting: def.Code, GroupName: g.Name, MeetingTitle: def.Title,
 					Scale: scaleOf(s.Scale), Counts: counts})
 			}
 		}
@@ -78,7 +78,7 @@ func CadreSections(def *ballots.MeetingDef, sealed ballots.Sealed) []SectionTall
 			key := g.Form + "/" + s.Code
 			i, ok := index[key]
 			if !ok {
-				st := SectionTally{Section: fmt.Sprintf("%s/%s", def.Code, s.Code), Purpose: s.Purpose, Dimensions: s.Dimensions}
+				st := SectionTally{Section: fmt.Sprintf("%s/%s", def.Code, s.Code), Title: s.Title, Purpose: s.Purpose, Dimensions: s.Dimensions}
 				for _, o := range s.Scale.Options {
 					st.Options = append(st.Options, o.Label)
 				}

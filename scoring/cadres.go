@@ -25,7 +25,9 @@ const (
 // per dimension in ByDimension. For recommend sections each subject (a
 // candidate) gives Votes; Options and Dimensions are not used.
 type SectionTally struct {
-	Section    string         `json:"section"`
+	Section string `json:"section"`
+	// Title is the form section's title (科级干部测评), for people to read.
+	Title      string         `json:"title,omitempty"`
 	Purpose    string         `json:"purpose"`
 	Options    []string       `json:"options,omitempty"`
 	Dimensions []string       `json:"dimensions,omitempty"`
@@ -47,6 +49,7 @@ type SubjectTally struct {
 // integrity sections, Candidates for recommend sections.
 type SectionSummary struct {
 	Section    string             `json:"section"`
+	Title      string             `json:"title,omitempty"`
 	Purpose    string             `json:"purpose"`
 	Ballots    int64              `json:"ballots"`
 	Options    []string           `json:"options,omitempty"`
@@ -134,7 +137,7 @@ func SummarizeSections(sections []SectionTally, flagShare float64) ([]SectionSum
 		if err := validateSection(s, field); err != nil {
 			return nil, err
 		}
-		sum := SectionSummary{Section: s.Section, Purpose: s.Purpose, Ballots: s.Ballots}
+		sum := SectionSummary{Section: s.Section, Title: s.Title, Purpose: s.Purpose, Ballots: s.Ballots}
 		if s.Purpose == PurposeRecommend {
 			sum.Candidates = rankCandidates(s)
 		} else {

@@ -124,7 +124,7 @@ func Compute(in Input) (Table, error) {
 		row.Total = row.Target.Weighted + row.Evaluation.Total + row.Adjustments
 		if t != nil && t.Veto {
 			row.Veto = true
-			row.Warnings = append(row.Warnings, fmt.Sprintf("一票否决（veto）：等次定为%s，不占名额", r.Grades[len(r.Grades)-1].Name))
+			row.Warnings = append(row.Warnings, fmt.Sprintf("一票否决：等次定为%s，不占名额 (vetoed: the lowest grade, outside the quota)", r.Grades[len(r.Grades)-1].Name))
 		}
 	}
 	return Table{Units: rankAndGrade(rows, r)}, nil
@@ -152,7 +152,7 @@ func scoreTarget(row *Row, r Rules, t *Target) {
 		earned[c] = 0
 	}
 	if t == nil {
-		row.Warnings = append(row.Warnings, "缺少目标任务得分（targets），目标任务得分记 0")
+		row.Warnings = append(row.Warnings, noTargetsWarning)
 	} else {
 		for _, ind := range t.Indicators {
 			earned[ind.Category] += ind.Points * factor(ind, r.CompletionFloor)
@@ -175,7 +175,8 @@ func adjust(row *Row, r Rules, t *Target) {
 		}
 	}
 	if r.BonusCap != nil && bonus > *r.BonusCap {
-		row.Warnings = append(row.Warnings, fmt.Sprintf("加分合计 %s 超过上限 %s（bonus_cap），按 %s 计", num(bonus), num(*r.BonusCap), num(*r.BonusCap)))
+		row.Warnings = append(row.Warnings, fmt.Sprintf("加分合计 %s 分，超过加分上限 %s 分，按 %s 分计 (bonuses of %s exceed the cap of %s: counted as %s)",
+			num(bonus), num(*r.BonusCap), num(*r.BonusCap), num(bonus), num(*r.BonusCap), num(*r.BonusCap)))
 		bonus = *r.BonusCap
 	}
 	row.Adjustments = bonus + penalty
@@ -263,6 +264,8 @@ func (p *pool) index(trim int) (float64, int64) {
 type unitTally struct {
 	groups   map[string]map[string]*pool
 	meetings map[string][]string
+	// names labels the groups for warnings: 城关镇工作报告大会的“机关干部”.
+	names map[string]string
 }
 
 func collect(in Input, index map[string]int) []unitTally {
@@ -272,6 +275,18 @@ func collect(in Input, index map[string]int) []unitTally {
 		if ut.groups == nil {
 			ut.groups = map[string]map[string]*pool{}
 			ut.meetings = map[string][]string{}
+			ut.names = map[string]string{}
+		}
+		if e.GroupName != "" {
+			label := "“" + e.GroupName + "”"
+			if e.MeetingTitle != "" {
+				label = e.MeetingTitle + "的" + label
+			}
+			if old, ok := ut.names[e.Group]; !ok {
+				ut.names[e.Group] = label
+			} else if old != label {
+				ut.names[e.Group] = "“" + e.GroupName + "”" // several meetings
+			}
 		}
 		byGroup := ut.groups[e.Component]
 		if byGroup == nil {
@@ -320,10 +335,10 @@ func scoreEvaluation(row *Row, r Rules, ut unitTally) {
 			ballots += p.ballots
 		}
 		if ballots == 0 {
-			row.Warnings = append(row.Warnings, "缺少评价项："+componentLabel(c))
+			row.Warnings = append(row.Warnings, missingWarning(c))
 			continue
 		}
-		tr := componentIndex(row, r, c, byGroup)
+		tr := componentIndex(row, r, c, byGroup, ut.names)
 		tr.Points = points
 		tr.Score = points * tr.Index
 		tr.Ballots = ballots
@@ -342,7 +357,7 @@ func scoreEvaluation(row *Row, r Rules, ut unitTally) {
 // mean of the groups' indices when the rules weigh the component's groups,
 // every group that voted has at least min_group_ballots ballots and some
 // weight is positive; otherwise the mean over all ballots.
-func componentIndex(row *Row, r Rules, c string, byGroup map[string]*pool) ComponentTrace {
+func componentIndex(row *Row, r Rules, c string, byGroup map[string]*pool, groupNames map[string]string) ComponentTrace {
 	var names []string
 	for _, g := range sortedKeys(byGroup) {
 		if byGroup[g].ballots > 0 {
@@ -358,8 +373,8 @@ func componentIndex(row *Row, r Rules, c string, byGroup map[string]*pool) Compo
 	if weighted {
 		for _, g := range names {
 			if n := byGroup[g].ballots; n < int64(r.MinGroupBallots) {
-				row.Warnings = append(row.Warnings, fmt.Sprintf("%s：投票群体 %s 只有 %d 票，少于 %d 票，改为合并计算",
-					componentLabel(c), groupLabel(g), n, r.MinGroupBallots))
+				row.Warnings = append(row.Warnings, fmt.Sprintf("%s：%s只有 %d 票，少于 %d 票，各类别改为合并计算 (%s: %s has only %d ballots, under %d: the groups are pooled)",
+					componentLabel(c), groupLabel(g, groupNames), n, r.MinGroupBallots, componentEnglish(c), groupEnglish(g), n, r.MinGroupBallots))
 				weighted = false
 				break
 			}
@@ -371,7 +386,7 @@ func componentIndex(row *Row, r Rules, c string, byGroup map[string]*pool) Compo
 			wsum += weights[g]
 		}
 		if wsum <= 0 {
-			row.Warnings = append(row.Warnings, fmt.Sprintf("%s：投票的群体都没有权重（group_weights），改为合并计算", componentLabel(c)))
+			row.Warnings = append(row.Warnings, fmt.Sprintf("%s：参评类别都没有设置权重，各类别改为合并计算 (%s: no voting group has a weight: the groups are pooled)", componentLabel(c), componentEnglish(c)))
 			weighted = false
 		} else {
 			sum := 0.0
@@ -397,18 +412,59 @@ func componentIndex(row *Row, r Rules, c string, byGroup map[string]*pool) Compo
 	return tr
 }
 
+// Warnings are written "中文说明 (English)", as the server's messages are:
+// the Chinese names the component, the voter group and the meeting as the
+// office knows them, never by code.
+
+// noTargetsWarning is the warning of a unit without targets.
+const noTargetsWarning = "还没有目标任务得分，目标任务得分暂记 0 分 (no target scores yet: counted as 0)"
+
+// missingWarning is the warning of a component without ballots.
+func missingWarning(c string) string {
+	return fmt.Sprintf("还没有“%s”的选票，各方面评价按已有评价项折算 (no %s ballots yet: the evaluation is rescaled from the components present)",
+		componentLabel(c), componentEnglish(c))
+}
+
+// componentLabel is a component's Chinese name.
 func componentLabel(c string) string {
 	if name, ok := componentNames[c]; ok {
-		return name + "（" + c + "）"
+		return name
 	}
 	return c
 }
 
-func groupLabel(g string) string {
-	if g == "" {
-		return "（未分组）"
+// componentEnglish is a component's English name.
+func componentEnglish(c string) string {
+	if name, ok := componentNamesEN[c]; ok {
+		return name
 	}
-	return g
+	return c
+}
+
+var componentNamesEN = map[string]string{
+	Conference: "county leaders' conference", Mutual: "mutual rating", Group: "assessment group",
+	Democratic: "democratic rating", Social: "public rating",
+}
+
+// groupLabel names a voter group in Chinese: by its name (and its
+// meeting's title) where the evaluations gave them, else by its code.
+func groupLabel(g string, names map[string]string) string {
+	if n, ok := names[g]; ok {
+		return n
+	}
+	if g == "" {
+		return "未分组的选票"
+	}
+	return "参评类别“" + g + "”"
+}
+
+// groupEnglish names a voter group in the English half of a warning, which
+// holds no Chinese (so that it can be told from the Chinese): by its code.
+func groupEnglish(g string) string {
+	if g == "" {
+		return "the ungrouped ballots"
+	}
+	return "voter group " + g
 }
 
 // rankAndGrade ranks and grades the rows within each kind and returns them

@@ -134,7 +134,7 @@ func TestComputeEvaluation(t *testing.T) {
 	missing := func(cs ...string) []string {
 		var w []string
 		for _, c := range cs {
-			w = append(w, "缺少评价项："+componentLabel(c))
+			w = append(w, missingWarning(c))
 		}
 		return w
 	}
@@ -234,7 +234,7 @@ func TestComputeEvaluation(t *testing.T) {
 		// village has 2 < 3 ballots: pooled (8 + 1.6 + 1 + 0.6)/12 = 11.2/12 = 0.9333…
 		// democratic 3 × 0.9333… = 2.8; E = 19.8
 		want: want{comps: map[string]float64{Conference: 6, Mutual: 4, Group: 3, Democratic: 2.8, Social: 4}, e: 19.8,
-			warnings: []string{"民主测评（democratic）：投票群体 village 只有 2 票，少于 3 票，改为合并计算"}},
+			warnings: []string{"民主测评：参评类别“village”只有 2 票，少于 3 票，各类别改为合并计算 (democratic rating: voter group village has only 2 ballots, under 3: the groups are pooled)"}},
 	}, {
 		name: "groups that voted all without weight pool",
 		rules: func(r *Rules) {
@@ -244,7 +244,7 @@ func TestComputeEvaluation(t *testing.T) {
 			gradeEval("T01", Democratic, "cadres", map[string]int64{"好": 8, "较好": 2})),
 		// weight of cadres is 0 and nobody else voted: pooled 0.96 → 2.88; E = 19.88
 		want: want{comps: map[string]float64{Conference: 6, Mutual: 4, Group: 3, Democratic: 2.88, Social: 4}, e: 19.88,
-			warnings: []string{"民主测评（democratic）：投票的群体都没有权重（group_weights），改为合并计算"}},
+			warnings: []string{"民主测评：参评类别都没有设置权重，各类别改为合并计算 (democratic rating: no voting group has a weight: the groups are pooled)"}},
 	}, {
 		name: "evaluation points follow target_weight",
 		rules: func(r *Rules) {
@@ -327,7 +327,7 @@ func TestComputeTargetsAndAdjustments(t *testing.T) {
 		name:     "no targets: T = 0 with a warning",
 		target:   nil,
 		t:        0,
-		warnings: []string{"缺少目标任务得分（targets），目标任务得分记 0"},
+		warnings: []string{"还没有目标任务得分，目标任务得分暂记 0 分 (no target scores yet: counted as 0)"},
 	}, {
 		name:   "adjustments without cap",
 		target: ptr(fullTarget("D01", Department, 1.5, 1, -0.5)),
@@ -339,7 +339,7 @@ func TestComputeTargetsAndAdjustments(t *testing.T) {
 		target: ptr(fullTarget("D01", Department, 1.5, 1, -0.5)),
 		// min(1.5 + 1, 2) − 0.5 = 1.5
 		t: 100, adj: 1.5,
-		warnings: []string{"加分合计 2.5 超过上限 2（bonus_cap），按 2 计"},
+		warnings: []string{"加分合计 2.5 分，超过加分上限 2 分，按 2 分计 (bonuses of 2.5 exceed the cap of 2: counted as 2)"},
 	}, {
 		name:   "penalties are never capped",
 		rules:  func(r *Rules) { r.BonusCap = f64(2) },
@@ -456,7 +456,7 @@ func TestRanksAndGrades(t *testing.T) {
 				if got.Unit != want.code || got.Rank != want.rank || got.Grade != want.grade {
 					t.Errorf("row %d: %s rank %d %s, want %s rank %d %s", i, got.Unit, got.Rank, got.Grade, want.code, want.rank, want.grade)
 				}
-				if want.veto && !slices.Contains(got.Warnings, "一票否决（veto）：等次定为较差，不占名额") {
+				if want.veto && !slices.Contains(got.Warnings, "一票否决：等次定为较差，不占名额 (vetoed: the lowest grade, outside the quota)") {
 					t.Errorf("%s warnings %q", got.Unit, got.Warnings)
 				}
 			}

@@ -74,10 +74,14 @@ type Evaluation struct {
 	Component string `json:"component"`
 	Group     string `json:"group,omitempty"`
 	// Meeting is optional; it is listed in the row's trace.
-	Meeting string           `json:"meeting,omitempty"`
-	Scale   Scale            `json:"scale"`
-	Counts  map[string]int64 `json:"counts,omitempty"`
-	Scores  []float64        `json:"scores,omitempty"`
+	Meeting string `json:"meeting,omitempty"`
+	// GroupName and MeetingTitle are optional; warnings name the group by
+	// them instead of its code.
+	GroupName    string           `json:"group_name,omitempty"`
+	MeetingTitle string           `json:"meeting_title,omitempty"`
+	Scale        Scale            `json:"scale"`
+	Counts       map[string]int64 `json:"counts,omitempty"`
+	Scores       []float64        `json:"scores,omitempty"`
 }
 
 // Scale types.

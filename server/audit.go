@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -27,6 +29,8 @@ const (
 	auditTargetsPut   = "targets.put"
 	auditUserCreate   = "user.create"
 	auditUserDelete   = "user.delete"
+	auditUserUpdate   = "user.update"   // display name changed
+	auditUserPassword = "user.password" // own change or an admin's reset; never the password
 	auditImport       = "import"
 	auditSetup        = "setup.put"
 	auditFormDelete   = "form.delete"
@@ -56,11 +60,142 @@ func (s *Server) audit(c *fiber.Ctx, u ballots.User, action, target, detail stri
 	}
 }
 
-// meetingTarget names a meeting in the audit log.
+// meetingTarget names a meeting in the audit log; the log page shows its
+// title (see targetNames).
 func meetingTarget(rec ballots.MeetingRecord) string { return rec.Cycle + "/" + rec.Meeting.Code }
 
-// auditLog answers GET /api/v1/audit?limit=N&before=ID: entries newest
-// first, and "next", the before= of the following page (0 at the end).
+// The details of audit entries, in Chinese: what a clerk reads on the audit
+// page. Codes appear only where the console shows the same code (a batch on
+// the run page, a paper entry on the paper page).
+
+// auditGroup is a voter group's name in rec, or its code.
+func auditGroup(rec ballots.MeetingRecord, code string) string {
+	for _, g := range rec.Meeting.Groups {
+		if g.Code == code && g.Name != "" {
+			return g.Name
+		}
+	}
+	return code
+}
+
+func batchIssueDetail(rec ballots.MeetingRecord, b ballots.Batch) string {
+	return fmt.Sprintf("类别 %s，%d 张（批次 %s）", auditGroup(rec, b.Group), b.Count, b.ID)
+}
+
+func batchRevokeDetail(rec ballots.MeetingRecord, b ballots.Batch, voided int64) string {
+	return fmt.Sprintf("类别 %s，作废未用选票 %d 张（批次 %s）", auditGroup(rec, b.Group), voided, b.ID)
+}
+
+func paperDetail(id string) string { return "纸质选票录入 " + id }
+
+// paperVoidDetail says why a confirmed paper entry was not counted.
+func paperVoidDetail(id string, err error) string {
+	why := map[string]string{
+		ballots.ETokenUsed:    "这张选票已经投过，纸质选票不计入",
+		ballots.ETokenRevoked: "这张选票已作废",
+		ballots.EClosed:       "会议已结束",
+	}[ballots.ErrorCode(err)]
+	if why == "" {
+		why = "未能计入"
+	}
+	return paperDetail(id) + "：" + why
+}
+
+func closeDetail(sealed ballots.Sealed) string {
+	return fmt.Sprintf("共 %d 张选票，封存摘要 %s", sealed.Ballots, sealed.Digest)
+}
+
+func screenDetail(hours int, showResults bool) string {
+	if showResults {
+		return fmt.Sprintf("有效 %d 小时，结束后显示结果", hours)
+	}
+	return fmt.Sprintf("有效 %d 小时，不显示结果", hours)
+}
+
+// auditEntryJSON is an entry as the audit page gets it: TargetName is the
+// meeting's title or the year's name its target stands for.
+type auditEntryJSON struct {
+	ballots.AuditEntry
+	TargetName string `json:"target_name,omitempty"`
+}
+
+// meetingActions are the actions whose target is a meeting, "cycle/code".
+var meetingActions = map[string]bool{
+	auditBatchIssue: true, auditBatchRevoke: true, auditMeetingOpen: true, auditMeetingClose: true,
+	auditPaperKey: true, auditPaperConfirm: true, auditPaperDiscard: true, auditPaperVoid: true, auditScreenLink: true,
+}
+
+// cycleActions are the actions whose target is a year's code.
+var cycleActions = map[string]bool{auditRulesPut: true, auditTargetsPut: true, auditImport: true}
+
+// targetNames looks up the titles of the meetings and the names of the
+// years that entries name, as they are now.
+func (s *Server) targetNames(ctx context.Context, entries []ballots.AuditEntry) []auditEntryJSON {
+	out := make([]auditEntryJSON, len(entries))
+	var cycles map[string]string
+	titles := map[string]string{}
+	for i, e := range entries {
+		out[i].AuditEntry = e
+		cycle, code, isMeeting := strings.Cut(e.Target, "/")
+		switch {
+		case isMeeting && (meetingActions[e.Action] || (e.Action == auditSetup && strings.HasPrefix(e.Detail, "会议"))):
+			title, ok := titles[e.Target]
+			if !ok {
+				if rec, err := s.svc.Meeting(ctx, cycle, code); err == nil {
+					title = rec.Meeting.Title
+				}
+				titles[e.Target] = title
+			}
+			out[i].TargetName = title
+		case !isMeeting && (cycleActions[e.Action] || e.Action == auditSetup):
+			if cycles == nil {
+				cycles = map[string]string{}
+				if list, err := s.svc.Cycles(ctx); err == nil {
+					for _, c := range list {
+						cycles[c.Code] = c.Name
+					}
+				}
+			}
+			out[i].TargetName = cycles[e.Target]
+		}
+	}
+	return out
+}
+
+// auditFilter keeps the entries whose action is in only (when given) and
+// not in skip.
+type auditFilter struct{ only, skip map[string]bool }
+
+func parseAuditFilter(c *fiber.Ctx) auditFilter {
+	set := func(raw string) map[string]bool {
+		if raw == "" {
+			return nil
+		}
+		m := map[string]bool{}
+		for _, a := range strings.Split(raw, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				m[strings.Clone(a)] = true
+			}
+		}
+		return m
+	}
+	return auditFilter{only: set(c.Query("action")), skip: set(c.Query("exclude"))}
+}
+
+func (f auditFilter) none() bool { return f.only == nil && f.skip == nil }
+
+func (f auditFilter) keep(action string) bool {
+	return (f.only == nil || f.only[action]) && !f.skip[action]
+}
+
+// auditScan is how many entries one filtered request reads at most before
+// it answers with what it found and a next= to go on from.
+const auditScan = 20 * ballots.MaxAuditPage
+
+// auditLog answers GET /api/v1/audit?limit=N&before=ID&action=a,b&exclude=c,d:
+// entries newest first (only the actions listed, none of the excluded ones),
+// each with its target's name, and "next", the before= of the following page
+// (0 at the end).
 func (s *Server) auditLog(c *fiber.Ctx) error {
 	if _, err := s.requireRole(c, ballots.RoleAdmin); err != nil {
 		return err
@@ -76,15 +211,38 @@ func (s *Server) auditLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.svc.AuditLog(c.UserContext(), int64(before), limit)
-	if err != nil {
-		return err
+	filter := parseAuditFilter(c)
+	var entries []ballots.AuditEntry
+	next, cursor, scanned := int64(0), int64(before), 0
+scan:
+	for {
+		page, err := s.svc.AuditLog(c.UserContext(), cursor, limit)
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			cursor = e.ID
+			if filter.keep(e.Action) {
+				entries = append(entries, e)
+				if len(entries) == limit {
+					next = e.ID
+					break scan
+				}
+			}
+		}
+		scanned += len(page)
+		if len(page) < limit {
+			break
+		}
+		if filter.none() || scanned >= auditScan {
+			next = cursor
+			break
+		}
 	}
-	next := int64(0)
-	if len(entries) == limit {
-		next = entries[len(entries)-1].ID
+	if entries == nil {
+		entries = []ballots.AuditEntry{}
 	}
-	return c.JSON(fiber.Map{"entries": entries, "next": next})
+	return c.JSON(fiber.Map{"entries": s.targetNames(c.UserContext(), entries), "next": next})
 }
 
 func queryInt(c *fiber.Ctx, name string, def int) (int, error) {
@@ -106,5 +264,5 @@ func (s *Server) failedName(c *fiber.Ctx, name string) string {
 	if _, err := s.svc.User(c.UserContext(), name); err == nil {
 		return name
 	}
-	return "(unknown name)"
+	return "（不存在的账号）"
 }

@@ -52,7 +52,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, u, auditLogin, u.Name, "api")
+	s.audit(c, u, auditLogin, u.Name, "通过接口")
 	return c.JSON(fiber.Map{"token": token, "expires_at": exp.Format(time.RFC3339), "role": u.Role})
 }
 
@@ -127,7 +127,7 @@ func (s *Server) requireRole(c *fiber.Ctx, roles ...string) (ballots.User, error
 			return u, nil
 		}
 	}
-	return u, ballots.Errorf(ballots.EForbidden, "当前账号（%s）无权进行此操作 (your role may not do this)", u.Role)
+	return u, ballots.Errorf(ballots.EForbidden, "当前账号（%s）无权进行此操作 (your role may not do this)", roleNameZH(u.Role))
 }
 
 // admin is requireRole for the year's set-up.

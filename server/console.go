@@ -21,6 +21,7 @@ func registerConsoleRoutes(s *Server, r fiber.Router) {
 	registerSetupPages(s, r)
 	registerRunPages(s, r)
 	registerBoardPages(s, r)
+	registerAccountPages(s, r)
 }
 
 // PageData is what every console page template gets.
@@ -62,7 +63,7 @@ func (s *Server) consolePage(name, title, titleEN string, roles ...string) fiber
 			allowed = allowed || u.Role == r
 		}
 		if !allowed {
-			return ballots.Errorf(ballots.EForbidden, "当前账号（%s）无权查看此页面 (your role may not open this page)", u.Role)
+			return ballots.Errorf(ballots.EForbidden, "当前账号（%s）无权查看此页面 (your role may not open this page)", roleNameZH(u.Role))
 		}
 		params := map[string]string{}
 		for _, p := range c.Route().Params {
@@ -112,7 +113,7 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: exp, HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, Secure: strings.HasPrefix(s.cfg.BaseURL, "https://")})
-	s.audit(c, u, auditLogin, u.Name, "console")
+	s.audit(c, u, auditLogin, u.Name, "通过控制台")
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 

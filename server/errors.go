@@ -28,6 +28,7 @@ var statuses = map[string]int{
 	ballots.ETooLarge:      fiber.StatusRequestEntityTooLarge,
 	"unsupported_media":    fiber.StatusUnsupportedMediaType,
 	ballots.EInvalidBallot: fiber.StatusUnprocessableEntity,
+	ballots.ENotReady:      fiber.StatusUnprocessableEntity,
 	EInvalidScoring:        fiber.StatusUnprocessableEntity,
 	ballots.ERateLimited:   fiber.StatusTooManyRequests,
 	ballots.EInternal:      fiber.StatusInternalServerError,

@@ -30,7 +30,7 @@ func TestBrowserConsoleEnglish(t *testing.T) {
 		{"/console/cycles/2020/forms", "测评表", "Ballot forms"},
 		{"/console/cycles/2020/meetings", "会议", "Meetings"},
 		{m, "", ""}, // the meeting's own title
-		{m + "/paper", "纸质票录入", "Paper ballots"},
+		{m + "/paper", "纸质选票录入", "Paper ballots"},
 		{m + "/tally", "", "No tally sheet yet"},
 		{"/console/cycles/2020/results", "考核结果", "Results"},
 	}

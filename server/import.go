@@ -64,7 +64,7 @@ var importSpecs = map[string]*sheetSpec{
 			{key: "name", title: "名称", aliases: []string{"单位名称", "单位", "name"}, must: true, note: "必填。如 城关镇、县财政局"},
 			{key: "kind", title: "类型", aliases: []string{"单位类型", "类别", "kind"}, must: true, choices: []string{"镇", "部门"},
 				note: "必填。镇 或 部门（也可写 town / department）"},
-			{key: "staff", title: "人数", aliases: []string{"干部人数", "在编人数", "staff"}, note: "选填。整数，不填为 0"},
+			{key: "staff", title: "人数", aliases: []string{"干部职工人数", "干部人数", "在编人数", "staff"}, note: "选填。干部职工人数，整数，不填为 0；用于提醒 50 人以上的单位参会不少于 50 人"},
 		},
 		example: [][]string{{"T01", "城关镇", "镇", "80"}, {"D01", "县财政局", "部门", "35"}},
 		notes:   []string{"一行一个单位。导入后替换本年度原有的单位名单。", "仍有人员或会议引用的单位不能删除：请先修改人员名单或会议。"}},
@@ -253,7 +253,7 @@ func (sp *sheetSpec) xlsxTemplate() ([]byte, error) {
 	if _, err := f.NewSheet(help); err != nil {
 		return nil, err
 	}
-	lines := [][]string{{sp.title + "导入说明"}, {"第一行是列名，请勿修改；示例行请替换为实际数据。文件不超过 1 MiB，可保存为 .xlsx 或 .csv。"}}
+	lines := [][]string{{sp.title + "导入说明"}, {"第一行是列名，请勿修改；示例行请替换为实际数据。文件不超过 1 MB，可保存为 .xlsx 或 .csv。"}}
 	for _, n := range sp.notes {
 		lines = append(lines, []string{n})
 	}
@@ -509,7 +509,28 @@ func (e *cellErrors) err(spec *sheetSpec) error {
 		more = fmt.Sprintf("（只列出前 %d 处）", maxDetails)
 	}
 	return &ballots.Error{Code: ballots.EInvalid, Details: details,
-		Message: fmt.Sprintf("%s文件有 %d 处错误%s，没有导入任何数据。请在表格中改正后重新上传 (%d problems: nothing was imported)", spec.title, n, more, n)}
+		Message: fmt.Sprintf("%s文件有 %d 处错误%s，没有导入任何数据。请在表格中改正后重新上传 (%s: nothing was imported)", spec.title, n, more, problemsEN(n))}
+}
+
+// problemsEN is "1 problem", "3 problems".
+func problemsEN(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
+}
+
+// importDetail is an import's line in the audit log.
+func importDetail(kind string, n int) string {
+	switch kind {
+	case "units":
+		return fmt.Sprintf("导入单位名单，共 %d 个单位", n)
+	case "people":
+		return fmt.Sprintf("导入人员名单，共 %d 人", n)
+	case "targets":
+		return fmt.Sprintf("导入目标任务，共 %d 个单位", n)
+	}
+	return fmt.Sprintf("导入 %s，共 %d 条", kind, n)
 }
 
 var fieldIndex = regexp.MustCompile(`^\[(\d+)\]\.(\w+)`)
@@ -604,10 +625,10 @@ func (s *Server) importSheet(c *fiber.Ctx) error {
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return ballots.Errorf(ballots.EInvalid, "请选择要上传的文件（.xlsx 或 .csv，不超过 1 MiB；表单字段 file） (send the file as multipart field \"file\")")
+		return ballots.Errorf(ballots.EInvalid, "请选择要上传的文件（.xlsx 或 .csv，不超过 1 MB） (send the file as multipart field \"file\")")
 	}
 	if fh.Size > BodyLimit {
-		return ballots.Errorf(ballots.ETooLarge, "文件超过 1 MiB，请删去多余的工作表或拆分后分批导入 (file over 1 MiB)")
+		return ballots.Errorf(ballots.ETooLarge, "文件超过 1 MB，请删去多余的工作表或拆分后分批导入 (file over 1 MiB)")
 	}
 	fd, err := fh.Open()
 	if err != nil {
@@ -653,7 +674,7 @@ func (s *Server) importSheet(c *fiber.Ctx) error {
 		return err
 	}
 	if !dry {
-		s.audit(c, s.actor(c), auditImport, cycle, fmt.Sprintf("kind=%s count=%d", kind, n))
+		s.audit(c, s.actor(c), auditImport, cycle, importDetail(kind, n))
 	}
 	return c.JSON(fiber.Map{"kind": kind, "count": n, "rows": len(sh.rows), "dry_run": dry, "items": items})
 }

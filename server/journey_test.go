@@ -71,6 +71,11 @@ func TestBrowserJourney(t *testing.T) {
 	// 2. Create an empty year from the overview.
 	b.js(`(function(){ var f = document.getElementById('new-cycle'); f.code.value = '2021'; f.name.value = '2021年度目标责任考核';
 		f.querySelector('button[type=submit]').click(); return true; })()`)
+	// Creating a year goes on to its set-up; the overview then shows its card.
+	b.settle(`location.pathname === '/console/cycles/2021/setup'`)
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(b.base+"/console")); err != nil {
+		t.Fatal(err)
+	}
 	b.waitFor(`!!document.querySelector('#overview [data-cycle="2021"] a[href="/console/cycles/2021/setup"]')`, 10*time.Second)
 	if txt := b.js(`document.querySelector('#overview [data-cycle="2021"]').innerText`).(string); !strings.Contains(txt, "2021年度目标责任考核") || !strings.Contains(txt, "暂无会议") {
 		t.Errorf("the new year's card reads %q", txt)
@@ -205,13 +210,13 @@ func TestBrowserJourney(t *testing.T) {
 		name1: document.querySelectorAll('#f-groups .group-row')[0].querySelector('[data-gfield=name]').textContent,
 		msg: document.getElementById('form-msg').textContent,
 		list: document.getElementById('meeting-list').textContent})`).(map[string]any)
-	if !strings.Contains(errs["title"].(string), "不能为空") {
+	if !strings.Contains(errs["title"].(string), "请填写会议名称") {
 		t.Errorf("no title: the message at the title is %q", errs["title"])
 	}
 	if errs["date"].(string) == "" {
 		t.Errorf("no date: no message at the date")
 	}
-	if !strings.Contains(errs["name2"].(string), "不能为空") || errs["name1"].(string) != "" {
+	if !strings.Contains(errs["name2"].(string), "请填写类别名称") || errs["name1"].(string) != "" {
 		t.Errorf("the second group has no name: messages at the groups %q and %q", errs["name1"], errs["name2"])
 	}
 	if !strings.Contains(errs["msg"].(string), "3 处错误") {
@@ -432,7 +437,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	journeyShot(b, "24-results")
 	name, data := journeyDownload(b, `document.getElementById('xlsx').click(); true`)
-	if name != "scores-2021.xlsx" {
+	if name != "2021年度考核结果汇总表.xlsx" {
 		t.Errorf("the workbook downloads as %q", name)
 	}
 	wb, err := excelize.OpenReader(bytes.NewReader(data))

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -193,7 +192,7 @@ func (s *Server) keyPaper(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, u, auditPaperKey, meetingTarget(rec), "paper="+p.ID)
+	s.audit(c, u, auditPaperKey, meetingTarget(rec), paperDetail(p.ID))
 	return c.Status(fiber.StatusCreated).JSON(toPaperJSON(rec.Def, p))
 }
 
@@ -215,10 +214,10 @@ func (s *Server) confirmPaper(c *fiber.Ctx) error {
 	err = s.svc.ConfirmPaper(c.UserContext(), rec, u.Name, id, tok)
 	switch ballots.ErrorCode(err) {
 	case "":
-		s.audit(c, u, auditPaperConfirm, meetingTarget(rec), "paper="+id)
+		s.audit(c, u, auditPaperConfirm, meetingTarget(rec), paperDetail(id))
 		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"status": "counted"})
 	case ballots.ETokenUsed, ballots.ETokenRevoked, ballots.EClosed:
-		s.audit(c, u, auditPaperVoid, meetingTarget(rec), fmt.Sprintf("paper=%s reason=%s", id, ballots.ErrorCode(err)))
+		s.audit(c, u, auditPaperVoid, meetingTarget(rec), paperVoidDetail(id, err))
 	}
 	return err
 }
@@ -234,7 +233,7 @@ func (s *Server) discardPaper(c *fiber.Ctx) error {
 	if err := s.svc.DiscardPaper(c.UserContext(), rec, id); err != nil {
 		return err
 	}
-	s.audit(c, u, auditPaperDiscard, meetingTarget(rec), "paper="+id)
+	s.audit(c, u, auditPaperDiscard, meetingTarget(rec), paperDetail(id))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

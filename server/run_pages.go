@@ -100,7 +100,7 @@ type tallyData struct {
 	Result   ballots.Result
 	TooFew   bool // fewer than k ballots: no counts at all
 	K        int64
-	Check    string // live_check in words
+	Check    string // live_check in words, Chinese
 	Sections []tallySection
 	Groups   []tallyGroup
 }
@@ -112,18 +112,42 @@ type tallyGroup struct {
 	Sections   []tallySection
 }
 
+// tallySection is one section's table on the sheet.
 type tallySection struct {
 	Title   string
 	Purpose string
 	Scale   string
-	Head    []string
-	Rows    [][]tallyCell
+	// Answered says who answered the section and how many ballots that is
+	// ("本表由 机关干部、村两委负责人 作答，共 17 票"), so that a section's
+	// count can be read against the sheet's total; "" inside a group.
+	Answered string
+	Head     [][]tallyHead // one or two header rows
+	Rows     [][]tallyCell
+	// Long tables may break across pages; short ones are kept whole.
+	Long bool
+	// Wide tables (dimension blocks that do not fit A4 portrait) print on
+	// landscape pages.
+	Wide bool
+}
+
+type tallyHead struct {
+	Text       string
+	Cols, Rows int  // colspan, rowspan when above 1
+	Num        bool // over numbers: right-aligned
+	Start      bool // the first column of a dimension's block
 }
 
 type tallyCell struct {
-	Text string
-	Num  bool
+	Text  string
+	Num   bool
+	Start bool // the first column of a dimension's block
 }
+
+// A section with more rows than longSection may break across pages.
+const longSection = 12
+
+// Dimension blocks print on A4 portrait up to this many count columns.
+const portraitColumns = 20
 
 // tallyPage is the printable tally sheet of a closed meeting. While the
 // meeting has not closed it answers 409 with a page that says why: the
@@ -165,7 +189,9 @@ func (s *Server) tallyPage(c *fiber.Ctx) error {
 	d.TooFew = res.Ballots < d.K
 	d.Check = liveCheckLabels[res.LiveCheck]
 	for _, sec := range res.Sections {
-		d.Sections = append(d.Sections, tallyTable(sec))
+		t := tallyTable(sec)
+		t.Answered = answeredBy(rec.Def, res, sec)
+		d.Sections = append(d.Sections, t)
 	}
 	for _, g := range res.Groups {
 		tg := tallyGroup{Name: g.Name, Ballots: g.Ballots, Suppressed: g.Suppressed}
@@ -177,6 +203,38 @@ func (s *Server) tallyPage(c *fiber.Ctx) error {
 	return s.renderTally(c, d)
 }
 
+// answeredBy names the voter groups whose form holds the merged section and
+// who cast ballots, with their ballots together: "本表由 机关干部、村两委负责人
+// 作答，共 17 票". Group counts are on the sheet already (a group's heading),
+// so naming them reveals nothing the sheet does not show.
+func answeredBy(def *ballots.MeetingDef, res ballots.Result, sec ballots.SectionResult) string {
+	if def == nil {
+		return ""
+	}
+	ballotsOf := map[string]int64{}
+	for _, g := range res.Groups {
+		ballotsOf[g.Code] = g.Ballots
+	}
+	var names []string
+	var n int64
+	for _, g := range def.Groups {
+		if g.Form != sec.Form || ballotsOf[g.Code] == 0 {
+			continue
+		}
+		for _, gs := range g.Sections {
+			if gs.Code == sec.Section {
+				names = append(names, g.Name)
+				n += ballotsOf[g.Code]
+				break
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("本表由 %s 作答，共 %d 票", strings.Join(names, "、"), n)
+}
+
 // renderTally is renderPage for the tally sheet's own data.
 func (s *Server) renderTally(c *fiber.Ctx, d tallyData) error {
 	return s.renderPage(c, "tally.html", d)
@@ -184,38 +242,55 @@ func (s *Server) renderTally(c *fiber.Ctx, d tallyData) error {
 
 var meetingKindLabels = map[string]string{"work_report": "工作报告大会", "conference": "全县领导干部大会", "social": "社会评价", "group": "考核组评价", "other": "其他"}
 
+// liveCheckLabels say the live_check in Chinese; the page's English switch
+// has its own words (tally.js).
 var liveCheckLabels = map[string]string{
-	"match":       "一致：实时计数与账本重新计数相同 (match)",
-	"mismatch":    "不一致：以账本重新计数为准 (mismatch: the ledger recount is sealed)",
-	"unavailable": "无法比对：实时计数不可用，以账本重新计数为准 (unavailable)",
+	"match":       "一致：实时计数与数据库中的选票重新清点结果相同",
+	"mismatch":    "不一致：已按数据库中的选票重新清点结果封存",
+	"unavailable": "无法比对：实时计数不可用，已按数据库中的选票重新清点结果封存",
 }
 
 var purposeLabels = map[string]string{"conference": "全县领导干部大会评价", "mutual": "单位互评", "group": "考核组评价", "democratic": "民主测评",
 	"social": "社会评价", "team": "领导班子", "cadre": "科级干部", "integrity": "党风廉政", "recommend": "无任用推荐", "other": "其他"}
 
 // tallyTable lays out one section's counts: per option for grades; count,
-// sum, mean and histogram for scores; votes for choose.
+// sum, mean and histogram for scores; votes for choose. A graded section
+// with dimensions (德能勤绩廉) gets one row per person and a block of
+// option columns per dimension.
 func tallyTable(sec ballots.SectionResult) tallySection {
 	t := tallySection{Title: sec.Title, Purpose: purposeLabels[sec.Purpose], Scale: sec.Scale.Type}
-	dims := false
-	for _, sr := range sec.Subjects {
-		dims = dims || sr.Dimension != ""
+	if t.Purpose == t.Title {
+		t.Purpose = ""
 	}
-	t.Head = []string{"测评对象"}
+	var dimOrder []string
+	seen := map[string]bool{}
+	for _, sr := range sec.Subjects {
+		if sr.Dimension != "" && !seen[sr.Dimension] {
+			seen[sr.Dimension] = true
+			dimOrder = append(dimOrder, sr.Dimension)
+		}
+	}
+	if len(dimOrder) > 0 && sec.Scale.Type == ballots.ScaleGrade {
+		return dimensionTable(t, sec, dimOrder)
+	}
+	dims := len(dimOrder) > 0
+	head := []tallyHead{{Text: "测评对象"}}
 	if dims {
-		t.Head = append(t.Head, "维度")
+		head = append(head, tallyHead{Text: "维度"})
 	}
 	switch sec.Scale.Type {
 	case ballots.ScaleGrade:
-		t.Head = append(t.Head, "有效票")
+		head = append(head, tallyHead{Text: "有效票", Num: true})
 		for _, o := range sec.Scale.Options {
-			t.Head = append(t.Head, o.Label)
+			head = append(head, tallyHead{Text: o.Label, Num: true})
 		}
 	case ballots.ScaleScore:
-		t.Head = append(t.Head, "有效票", "总分", "平均分", "分数分布（分数×票数）")
+		head = append(head, tallyHead{Text: "有效票", Num: true}, tallyHead{Text: "总分", Num: true}, tallyHead{Text: "平均分", Num: true},
+			tallyHead{Text: "分数分布（分数×票数）"})
 	default:
-		t.Head = append(t.Head, "得票")
+		head = append(head, tallyHead{Text: "得票", Num: true})
 	}
+	t.Head = [][]tallyHead{head}
 	for _, sr := range sec.Subjects {
 		row := []tallyCell{{Text: sr.Name}}
 		if dims {
@@ -251,6 +326,62 @@ func tallyTable(sec ballots.SectionResult) tallySection {
 		}
 		t.Rows = append(t.Rows, row)
 	}
+	t.Long = len(t.Rows) > longSection
+	return t
+}
+
+// dimensionTable is a graded section with dimensions: a row per person,
+// 有效票, then for each dimension a block of one column per option. When
+// every dimension has the same number of answers 有效票 is that number,
+// else the numbers per dimension ("6/6/5/6/6").
+func dimensionTable(t tallySection, sec ballots.SectionResult, dims []string) tallySection {
+	opts := sec.Scale.Options
+	top := []tallyHead{{Text: "测评对象", Rows: 2}, {Text: "有效票", Rows: 2, Num: true}}
+	var sub []tallyHead
+	for _, d := range dims {
+		top = append(top, tallyHead{Text: d, Cols: len(opts), Start: true})
+		for i, o := range opts {
+			sub = append(sub, tallyHead{Text: o.Label, Num: true, Start: i == 0})
+		}
+	}
+	t.Head = [][]tallyHead{top, sub}
+	type person struct {
+		name  string
+		byDim map[string]ballots.SubjectResult
+	}
+	var people []*person
+	index := map[string]*person{}
+	for _, sr := range sec.Subjects {
+		p := index[sr.Subject]
+		if p == nil {
+			p = &person{name: sr.Name, byDim: map[string]ballots.SubjectResult{}}
+			index[sr.Subject] = p
+			people = append(people, p)
+		}
+		p.byDim[sr.Dimension] = sr
+	}
+	for _, p := range people {
+		answered := make([]string, len(dims))
+		same := true
+		for i, d := range dims {
+			answered[i] = strconv.FormatInt(p.byDim[d].Answered, 10)
+			same = same && answered[i] == answered[0]
+		}
+		row := []tallyCell{{Text: p.name}, {Text: answered[0], Num: true}}
+		if !same {
+			row[1].Text = strings.Join(answered, "/")
+		}
+		for _, d := range dims {
+			for i, o := range opts {
+				c := countCell(p.byDim[d].Counts[o.Label])
+				c.Start = i == 0
+				row = append(row, c)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	t.Long = len(t.Rows) > longSection
+	t.Wide = len(dims)*len(opts) > portraitColumns
 	return t
 }
 

@@ -334,8 +334,8 @@ func TestTallySheet(t *testing.T) {
 		"<td>城关镇</td><td class=\"num\">6</td><td class=\"num\">6</td><td class=\"num\">0</td>",
 		// 单位互评 D01: 6 answers, sum 80+82+84+3×90 = 516, mean 86.00, histogram.
 		"<td>县财政局</td><td class=\"num\">6</td><td class=\"num\">516</td><td class=\"num\">86.00</td><td>90×3　84×1　82×1　80×1</td>",
-		// 科级干部, per dimension: 6 称职.
-		"<td>李卫东</td><td>廉</td><td class=\"num\">6</td><td class=\"num\">0</td><td class=\"num\">6</td>",
+		// 科级干部, a row per person, a block per dimension: 6 称职.
+		"<td>李卫东</td><td class=\"num\">6</td><td class=\"num dim-start\">0</td><td class=\"num\">6</td>",
 		// 无任用推荐: 李卫东 6 votes, 王秀兰 none.
 		"<td>李卫东</td><td class=\"num\">6</td></tr>", "<td>王秀兰</td><td class=\"num\">0</td></tr>",
 		// Per-group lines: each group has 3 ballots, so both are shown.
@@ -537,7 +537,7 @@ func TestBrowserRunMeeting(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.js(`document.getElementById('xlsx').click(); true`)
-	file := filepath.Join(dir, "scores-2020.xlsx")
+	file := filepath.Join(dir, "2020年度考核结果汇总表.xlsx")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		data, err := os.ReadFile(file)

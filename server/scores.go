@@ -119,7 +119,7 @@ func (s *Server) putTargets(c *fiber.Ctx) error {
 	if err := s.saveTargets(c.UserContext(), c.Params("cycle"), ts); err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditTargetsPut, c.Params("cycle"), fmt.Sprintf("units=%d", len(ts)))
+	s.audit(c, s.actor(c), auditTargetsPut, c.Params("cycle"), fmt.Sprintf("%d 个单位的目标任务", len(ts)))
 	return c.JSON(fiber.Map{"targets": len(ts)})
 }
 
@@ -163,7 +163,7 @@ func (s *Server) scoreInput(ctx context.Context, cycle string) (scoring.Input, [
 	var sealed []ballots.MeetingRecord
 	for _, rec := range recs {
 		if rec.Sealed == nil || rec.Def == nil {
-			warnings = append(warnings, fmt.Sprintf("会议“%s”（%s）尚未结束，其测评结果未计入 (meeting not closed: not counted)", rec.Meeting.Title, rec.Meeting.Code))
+			warnings = append(warnings, fmt.Sprintf("会议“%s”尚未结束，其测评结果未计入 (meeting %s has not closed: its ballots are not counted yet)", rec.Meeting.Title, rec.Meeting.Code))
 			continue
 		}
 		sealed = append(sealed, rec)
@@ -198,8 +198,8 @@ func (s *Server) scores(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="scores-%s.xlsx"`, cycle))
+		// 2020年度考核结果汇总表.xlsx, with an ASCII name for old clients.
+		setAttachment(c, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbookName(cy), "scores-"+cycle+".xlsx")
 		return c.Send(book)
 	}
 	return c.JSON(fiber.Map{"cycle": cycle, "units": table.Units, "warnings": warnings})

@@ -58,7 +58,7 @@ func TestScoresFromSealedMeetings(t *testing.T) {
 		Warnings []string
 	}
 	a.call("GET", "/api/v1/cycles/2020/scores", "", nil, 200, &before)
-	if len(before.Warnings) != 1 || !strings.Contains(before.Warnings[0], "M1") {
+	if len(before.Warnings) != 1 || !strings.Contains(before.Warnings[0], "城关镇工作报告大会") {
 		t.Fatalf("an open meeting must be named in the warnings: %v", before.Warnings)
 	}
 	a.call("POST", "/api/v1/cycles/2020/meetings/M1/close", "", nil, 200, nil)

@@ -79,7 +79,7 @@ func (s *Server) screenLink(c *fiber.Ctx) error {
 	}
 	exp := time.Now().Add(time.Duration(req.Hours) * time.Hour).Unix()
 	path := "/screen/" + url.PathEscape(rec.Cycle) + "/" + url.PathEscape(rec.Meeting.Code) + "?" + s.screenQuery(rec.ID, exp, req.ShowResults)
-	s.audit(c, u, auditScreenLink, meetingTarget(rec), fmt.Sprintf("hours=%d show_results=%t", req.Hours, req.ShowResults))
+	s.audit(c, u, auditScreenLink, meetingTarget(rec), screenDetail(req.Hours, req.ShowResults))
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"url": strings.TrimRight(s.cfg.BaseURL, "/") + path, "path": path,
 		"expires_at": time.Unix(exp, 0).UTC().Format(time.RFC3339), "show_results": req.ShowResults})
 }

@@ -71,6 +71,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerScreenRoutes(s, api)
 	registerAuditRoutes(s, api)
 	registerImportRoutes(s, api)
+	registerPreviewRoutes(s, api, s.app)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	registerPageRoutes(s, s.app)
 	registerConsoleRoutes(s, s.app)

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"html"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -56,7 +56,7 @@ func (s *Server) createCycle(c *fiber.Ctx) error {
 	if err := s.svc.CreateCycle(c.UserContext(), cy); err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditSetup, cy.Code, "cycle created")
+	s.audit(c, s.actor(c), auditSetup, cy.Code, "新建考核年度："+cy.Name)
 	return c.Status(fiber.StatusCreated).JSON(cy)
 }
 
@@ -82,7 +82,7 @@ func (s *Server) putUnits(c *fiber.Ctx) error {
 	if err := s.svc.PutUnits(c.UserContext(), c.Params("cycle"), units); err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditSetup, c.Params("cycle"), fmt.Sprintf("units=%d", len(units)))
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle"), fmt.Sprintf("保存单位名单，共 %d 个单位", len(units)))
 	return c.JSON(fiber.Map{"units": len(units)})
 }
 
@@ -108,7 +108,7 @@ func (s *Server) putPeople(c *fiber.Ctx) error {
 	if err := s.svc.PutPeople(c.UserContext(), c.Params("cycle"), people); err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditSetup, c.Params("cycle"), fmt.Sprintf("people=%d", len(people)))
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle"), fmt.Sprintf("保存人员名单，共 %d 人", len(people)))
 	return c.JSON(fiber.Map{"people": len(people)})
 }
 
@@ -160,7 +160,7 @@ func (s *Server) putForm(c *fiber.Ctx) error {
 	if err := s.svc.PutForm(c.UserContext(), c.Params("cycle"), f); err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+f.Code, "form")
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+f.Code, "测评表："+f.Title)
 	return c.JSON(f)
 }
 
@@ -257,7 +257,7 @@ func (s *Server) putMeeting(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+m.Code, "meeting")
+	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+m.Code, "会议："+m.Title)
 	rec, err := s.svc.Meeting(c.UserContext(), c.Params("cycle"), m.Code)
 	if err != nil {
 		return err
@@ -285,7 +285,7 @@ func (s *Server) issueBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditBatchIssue, meetingTarget(rec), fmt.Sprintf("batch=%s group=%s count=%d", b.ID, b.Group, b.Count))
+	s.audit(c, s.actor(c), auditBatchIssue, meetingTarget(rec), batchIssueDetail(rec, b.Batch))
 	return s.renderBatch(c, rec, b)
 }
 
@@ -304,10 +304,10 @@ func (s *Server) renderBatch(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.
 		return s.sendSlips(c, rec, b, "pdf", warning)
 	}
 	c.Set("Cache-Control", "no-store")
-	out := fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count,
+	out := fiber.Map{"batch": b.ID, "number": b.Number, "group": b.Group, "count": b.Count,
 		"tokens": tokenStrings(b), "url": strings.TrimRight(s.cfg.BaseURL, "/") + "/b#"}
 	if warning != "" {
-		out["warning"] = warning
+		out["warning"], out["warning_en"] = splitMessage(warning)
 	}
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
@@ -321,15 +321,19 @@ func tokenStrings(b ballots.IssuedBatch) []string {
 }
 
 // sendSlips answers a new batch as the A4 print page (format "html") or the
-// slips PDF ("pdf"), both 201. A warning (see staffWarning) heads the print
-// page, above the sheets and not printed.
+// slips PDF ("pdf"), both 201. Each slip carries its batch's number (第 N
+// 批), so a lost or unprinted pile can be matched to the batch to void. A
+// warning (see staffWarning) heads the print page, above the sheets and
+// not printed, with a print button and the way back to the meeting.
 func (s *Server) sendSlips(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.IssuedBatch, format, warning string) error {
-	sheet := slips.Sheet{Title: rec.Meeting.Title, Group: b.Group, BaseURL: s.cfg.BaseURL, Codes: tokenStrings(b)}
+	sheet := slips.Sheet{Title: rec.Meeting.Title, Group: b.Group, Batch: b.Number, BaseURL: s.cfg.BaseURL, Codes: tokenStrings(b),
+		Back: fmt.Sprintf("/console/cycles/%s/meetings/%s", url.PathEscape(rec.Cycle), url.PathEscape(rec.Meeting.Code))}
 	for _, g := range rec.Meeting.Groups {
 		if g.Code == b.Group {
 			sheet.Group = g.Name
 		}
 	}
+	sheet.Warning, _ = splitMessage(warning)
 	c.Set("Cache-Control", "no-store")
 	if format == "pdf" {
 		var buf bytes.Buffer
@@ -343,12 +347,6 @@ func (s *Server) sendSlips(c *fiber.Ctx, rec ballots.MeetingRecord, b ballots.Is
 	page, err := slips.HTML(sheet)
 	if err != nil {
 		return err
-	}
-	if warning != "" {
-		// The slips template has no place for it: it goes first in the body,
-		// in the notice style that is not printed.
-		note := `<body><p class="noprint" role="alert" data-warning="staff">` + html.EscapeString(warning) + `</p>`
-		page = bytes.Replace(page, []byte("<body>"), []byte(note), 1)
 	}
 	c.Set("Content-Security-Policy", pageCSP)
 	c.Type("html", "utf-8")
@@ -382,8 +380,8 @@ func (s *Server) staffWarning(ctx context.Context, rec ballots.MeetingRecord) (s
 			return "", nil
 		}
 		return fmt.Sprintf("注意：%s共有 %d 名干部职工，本会议目前共发出有效选票 %d 张，不足 %d 张。考核办法要求 50 人以上的单位原则上不少于 50 人参加，请补发选票。"+
-			"(Warning: %s has %d staff but this meeting has only %d valid slips in all; the rules ask for at least %d participants.)",
-			u.Name, u.Staff, t.Issued, MinParticipants, u.Code, u.Staff, t.Issued, MinParticipants), nil
+			" (Warning: the unit assessed has %d staff but this meeting has only %d valid slips in all; the rules ask for at least %d participants.)",
+			u.Name, u.Staff, t.Issued, MinParticipants, u.Staff, t.Issued, MinParticipants), nil
 	}
 	return "", nil
 }
@@ -419,7 +417,7 @@ func (s *Server) revokeBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, u, auditBatchRevoke, meetingTarget(rec), fmt.Sprintf("batch=%s group=%s voided=%d", b.ID, b.Group, n))
+	s.audit(c, u, auditBatchRevoke, meetingTarget(rec), batchRevokeDetail(rec, b, n))
 	return c.JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count, "revoked": n})
 }
 
@@ -448,7 +446,7 @@ func (s *Server) closeMeeting(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditMeetingClose, meetingTarget(rec), fmt.Sprintf("ballots=%d digest=%s", sealed.Ballots, sealed.Digest))
+	s.audit(c, s.actor(c), auditMeetingClose, meetingTarget(rec), closeDetail(sealed))
 	return c.JSON(fiber.Map{"meeting": rec.Meeting.Code, "status": ballots.StatusClosed, "ballots": sealed.Ballots,
 		"digest": sealed.Digest, "live_check": sealed.LiveCheck})
 }

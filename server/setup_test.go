@@ -136,9 +136,10 @@ func TestSetup(t *testing.T) {
 
 		// A meeting without a host cannot open a form that rates "host".
 		{name: "HostlessMeeting", method: "PUT", url: c + "/meetings/M3", as: adminUser,
-			body: meetingWith(func(m *ballots.Meeting) { m.Host = ""; m.Kind = "conference" }), status: 201},
-		{name: "HostlessOpen", method: "POST", url: c + "/meetings/M3/open", as: adminUser, status: 400, code: "invalid", contains: []string{"host"}},
-		{name: "HostlessStillPending", method: "GET", url: c + "/meetings/M3", as: adminUser, status: 200, contains: []string{`"status":"pending"`}},
+			body: meetingWith(func(m *ballots.Meeting) { m.Host = ""; m.Kind = "conference" }), status: 422, code: "form_not_ready",
+			contains: []string{`"field":"groups[0].form"`, "被考核单位"}},
+		{name: "HostlessOpen", method: "POST", url: c + "/meetings/M3/open", as: adminUser, status: 404, code: "not_found"},
+		{name: "HostlessStillPending", method: "GET", url: c + "/meetings/M3", as: adminUser, status: 404, code: "not_found"},
 
 		// Once open, a meeting changes no more: 409 before anything else.
 		{name: "Open", method: "POST", url: mURL + "/open", as: adminUser, status: 200, contains: []string{`"status":"open"`},

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"errors"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ceping/ceping/ballots"
@@ -9,7 +12,28 @@ import (
 func registerUserRoutes(s *Server, r fiber.Router) {
 	r.Get("/users", s.listUsers)
 	r.Post("/users", s.createUser)
+	r.Patch("/users/:name", s.updateUser)
+	r.Put("/users/:name/password", s.setPassword)
 	r.Delete("/users/:name", s.deleteUser)
+}
+
+// registerAccountPages registers the console's own-password page, open to
+// every signed-in role (the accounts page itself is the admin's).
+func registerAccountPages(s *Server, r fiber.Router) {
+	r.Get("/console/password", s.consolePage("password.html", "修改密码", "Change password"))
+}
+
+// roleNameZH is a role as the console names it: 管理员, 考核组, 只读.
+func roleNameZH(role string) string {
+	switch role {
+	case ballots.RoleAdmin:
+		return "管理员"
+	case ballots.RoleGroup:
+		return "考核组"
+	case ballots.RoleViewer:
+		return "只读"
+	}
+	return role
 }
 
 func (s *Server) listUsers(c *fiber.Ctx) error {
@@ -23,23 +47,125 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"users": users})
 }
 
+// createUser answers POST /users {"name", "display_name", "role",
+// "password"}: 201 with the account (never its password).
 func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := s.admin(c); err != nil {
 		return err
 	}
 	var req struct {
-		Name     string `json:"name"`
-		Role     string `json:"role"`
-		Password string `json:"password"`
+		Name        string `json:"name"`
+		DisplayName string `json:"display_name"`
+		Role        string `json:"role"`
+		Password    string `json:"password"`
 	}
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if err := s.svc.CreateUser(c.UserContext(), req.Name, req.Role, req.Password); err != nil {
+	u := ballots.User{Name: strings.TrimSpace(req.Name), DisplayName: strings.TrimSpace(req.DisplayName), Role: req.Role}
+	if err := s.svc.AddUser(c.UserContext(), u, req.Password); err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditUserCreate, req.Name, "role="+req.Role)
-	return c.Status(fiber.StatusCreated).JSON(ballots.User{Name: req.Name, Role: req.Role})
+	detail := "角色：" + roleNameZH(u.Role)
+	if u.DisplayName != "" {
+		detail += "，姓名：" + u.DisplayName
+	}
+	s.audit(c, s.actor(c), auditUserCreate, u.Name, detail)
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+// updateUser answers PATCH /users/{name} {"display_name"} (admin): 200 with
+// the account.
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	var req struct {
+		DisplayName *string `json:"display_name"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.DisplayName == nil {
+		return ballots.Errorf(ballots.EInvalid, "请填写姓名 (send display_name)")
+	}
+	name, display := strings.Clone(c.Params("name")), strings.TrimSpace(*req.DisplayName)
+	if err := s.svc.SetDisplayName(c.UserContext(), name, display); err != nil {
+		return err
+	}
+	detail := "删除姓名"
+	if display != "" {
+		detail = "姓名改为：" + display
+	}
+	s.audit(c, s.actor(c), auditUserUpdate, name, detail)
+	u, err := s.svc.User(c.UserContext(), name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+// setPassword answers PUT /users/{name}/password {"password",
+// "old_password"}: 204. Everyone may change their own password with the
+// current one (a wrong one is 400, and counts as a failed sign-in); an
+// admin may reset anyone else's without it. The audit log says who changed
+// whose password, never the password.
+func (s *Server) setPassword(c *fiber.Ctx) error {
+	u, err := s.reader(c)
+	if err != nil {
+		return err
+	}
+	name := strings.Clone(c.Params("name"))
+	own := name == u.Name
+	if !own && u.Role != ballots.RoleAdmin {
+		return ballots.Errorf(ballots.EForbidden, "只有管理员可以重置其他账号的密码 (only an admin may reset another account's password)")
+	}
+	var req struct {
+		Password    string `json:"password"`
+		OldPassword string `json:"old_password"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	detail := "管理员重置密码"
+	if own {
+		detail = "本人修改密码"
+		if req.OldPassword == "" {
+			return &ballots.Error{Code: ballots.EInvalid, Message: "请填写原密码 (enter your current password)",
+				Details: []ballots.Detail{{Field: "old_password", Message: "请填写原密码 (enter your current password)"}}}
+		}
+		// Guessing the current password is guessing a sign-in.
+		who := s.clientKey(c, name)
+		if blocked, _ := s.svc.Live().Blocked(ctx, "login", who, loginLimit); blocked {
+			return ballots.Errorf(ballots.ERateLimited, "原密码错误次数过多，请 15 分钟后再试 (too many wrong passwords: wait 15 minutes)")
+		}
+		err = s.svc.ChangePassword(ctx, name, req.OldPassword, req.Password)
+		if err != nil && hasField(err, "old_password") {
+			_, _ = s.svc.Live().Fail(ctx, "login", who, loginLimit, loginWindow)
+		}
+	} else {
+		err = s.svc.SetPassword(ctx, name, req.Password)
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, u, auditUserPassword, name, detail)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// hasField reports whether err is a domain error with a detail on field.
+func hasField(err error, field string) bool {
+	var e *ballots.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, d := range e.Details {
+		if d.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) deleteUser(c *fiber.Ctx) error {

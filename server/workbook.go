@@ -17,7 +17,28 @@ var componentOrder = []struct{ code, name string }{
 	{scoring.Democratic, "民主测评"}, {scoring.Social, "社会评价"},
 }
 
-// scoreWorkbook lays the score table out as a 考核汇总表: a sheet for towns,
+// workbookName is the download's file name: 2020年度考核结果汇总表.xlsx for
+// the year 2020年度目标责任考核.
+func workbookName(cy ballots.Cycle) string {
+	return yearPrefix(cy) + "考核结果汇总表.xlsx"
+}
+
+// yearPrefix is the year's name without a closing 目标责任考核 or 考核, so
+// titles built on it do not repeat the words.
+func yearPrefix(cy ballots.Cycle) string {
+	name := strings.TrimSpace(cy.Name)
+	if name == "" {
+		name = cy.Code
+	}
+	for _, suffix := range []string{"目标责任考核", "考核"} {
+		if p := strings.TrimSuffix(name, suffix); p != name && p != "" {
+			return p
+		}
+	}
+	return name
+}
+
+// scoreWorkbook lays the score table out as a 考核结果汇总表: a sheet for towns,
 // one for departments, one of leadership and cadre results, one of the rules
 // used. Numbers carry two decimals; headers are Chinese.
 func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, cadres []meetingCadres, warnings []string) ([]byte, error) {
@@ -38,7 +59,7 @@ func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, c
 		} else if _, err := f.NewSheet(name); err != nil {
 			return nil, err
 		}
-		if err := scoreSheet(f, st, name, fmt.Sprintf("%s%s目标责任考核汇总表", cy.Name, kind.title), rules, table, kind.code); err != nil {
+		if err := scoreSheet(f, st, name, fmt.Sprintf("%s·%s考核结果汇总表", cy.Name, kind.title), rules, table, kind.code); err != nil {
 			return nil, err
 		}
 	}
@@ -146,7 +167,7 @@ func scoreSheet(f *excelize.File, st styles, sheet, heading string, rules scorin
 			}
 		}
 		values = append(values, scoring.Round2(u.Evaluation.Total), scoring.Round2(u.Adjustments), scoring.Round2(u.Total),
-			u.Rank, u.Grade, strings.Join(u.Warnings, "；"))
+			u.Rank, u.Grade, chineseNotes(u.Warnings))
 		writeRow(f, st, sheet, row, values...)
 		row++
 	}
@@ -159,6 +180,17 @@ func cadreSheet(f *excelize.File, st styles, cy ballots.Cycle, cadres []meetingC
 		return err
 	}
 	cols := []string{"会议", "测评项目", "对象", "维度", "有效票", "各等次票数", "优秀率", "称职及以上率", "不称职超比例"}
+	// 测评项目 is the section's title, as on the ballot; old seals without
+	// one fall back to its purpose.
+	sectionName := func(s scoring.SectionSummary) string {
+		if s.Title != "" {
+			return s.Title
+		}
+		if p := purposeLabels[s.Purpose]; p != "" {
+			return p
+		}
+		return s.Section
+	}
 	title(f, st, sheet, cy.Name+"领导班子、科级干部、党风廉政及无任用推荐测评结果", len(cols))
 	header(f, st, sheet, 2, cols, []float64{28, 22, 14, 6, 8, 40, 10, 12, 12})
 	row := 3
@@ -173,7 +205,7 @@ func cadreSheet(f *excelize.File, st styles, cy ballots.Cycle, cadres []meetingC
 				if subj.Flagged {
 					flag = "是"
 				}
-				writeRow(f, st, sheet, row, m.Title, s.Section, subj.Name, subj.Dimension, subj.Answered, strings.Join(parts, "，"))
+				writeRow(f, st, sheet, row, m.Title, sectionName(s), subj.Name, subj.Dimension, subj.Answered, strings.Join(parts, "，"))
 				for i, v := range []float64{subj.ExcellentRate, subj.CompetentRate} {
 					c := cell(7+i, row)
 					f.SetCellValue(sheet, c, v)
@@ -183,7 +215,7 @@ func cadreSheet(f *excelize.File, st styles, cy ballots.Cycle, cadres []meetingC
 				row++
 			}
 			for _, cand := range s.Candidates {
-				writeRow(f, st, sheet, row, m.Title, s.Section+"（推荐）", cand.Name, "", cand.Votes, fmt.Sprintf("第 %d 名", cand.Rank))
+				writeRow(f, st, sheet, row, m.Title, sectionName(s), cand.Name, "", cand.Votes, fmt.Sprintf("第 %d 名", cand.Rank))
 				c := cell(7, row)
 				f.SetCellValue(sheet, c, cand.Share)
 				f.SetCellStyle(sheet, c, c, st.pct)
@@ -205,8 +237,8 @@ func rulesSheet(f *excelize.File, st styles, rules scoring.Rules, warnings []str
 	if _, err := f.NewSheet(sheet); err != nil {
 		return err
 	}
-	title(f, st, sheet, "本表使用的计分规则（rules）", 2)
-	header(f, st, sheet, 2, []string{"规则", "取值"}, []float64{24, 90})
+	title(f, st, sheet, "本表使用的计分规则", 3)
+	header(f, st, sheet, 2, []string{"规则", "取值", "字段"}, []float64{24, 90, 18})
 	raw, err := json.Marshal(rules)
 	if err != nil {
 		return err
@@ -216,13 +248,27 @@ func rulesSheet(f *excelize.File, st styles, rules scoring.Rules, warnings []str
 		return err
 	}
 	row := 3
-	for _, k := range []string{"target_weight", "components", "categories", "completion_floor", "trim", "group_weights", "bonus_cap", "grades", "min_group_ballots", "flag_share"} {
-		writeRow(f, st, sheet, row, k, string(fields[k]))
+	for _, k := range []struct{ key, name string }{
+		{"target_weight", "目标任务得分权重"}, {"components", "各方面评价分值"}, {"categories", "目标任务类别分值"},
+		{"completion_floor", "完成率下限"}, {"trim", "去掉最高、最低分各几个"}, {"group_weights", "参评类别权重"},
+		{"bonus_cap", "加分上限"}, {"grades", "等次与名额"}, {"min_group_ballots", "参评类别最少票数"}, {"flag_share", "不称职比例提示线"},
+	} {
+		writeRow(f, st, sheet, row, k.name, string(fields[k.key]), k.key)
 		row++
 	}
 	for _, w := range warnings {
-		writeRow(f, st, sheet, row, "提示", w)
+		zh, _ := splitMessage(w)
+		writeRow(f, st, sheet, row, "提示", zh)
 		row++
 	}
 	return nil
+}
+
+// chineseNotes joins a row's warnings for the 说明 column, in Chinese only.
+func chineseNotes(ws []string) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i], _ = splitMessage(w)
+	}
+	return strings.Join(out, "；")
 }

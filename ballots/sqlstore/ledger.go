@@ -38,7 +38,7 @@ func (s *Store) CreateBatch(ctx context.Context, b ballots.Batch, hashes []strin
 			return err
 		}
 		if status == ballots.StatusClosed {
-			return ballots.Errorf(ballots.EConflict, "测评已结束，不能再发票 (the meeting has closed)")
+			return ballots.Errorf(ballots.EConflict, "测评已结束，不能再发放选票 (the meeting has closed)")
 		}
 		if err := tx.Exec(`INSERT INTO batches (id, meeting_id, group_code, count, issued_at) VALUES (?, ?, ?, ?, ?)`,
 			b.ID, b.MeetingID, b.Group, b.Count, time.Now().UTC()).Error; err != nil {
@@ -89,7 +89,7 @@ func (s *Store) RevokeBatch(ctx context.Context, id string) (ballots.Batch, int6
 
 // Batches implements ballots.Ledger.
 func (s *Store) Batches(ctx context.Context, meetingID int64) ([]ballots.BatchInfo, error) {
-	rows, err := s.r.WithContext(ctx).Raw(`SELECT id, group_code, count, revoked, voided FROM batches WHERE meeting_id = ? ORDER BY issued_at, id`, meetingID).Rows()
+	rows, err := s.r.WithContext(ctx).Raw(`SELECT id, group_code, count, revoked, voided, issued_at FROM batches WHERE meeting_id = ? ORDER BY (issued_at IS NOT NULL), issued_at, id`, meetingID).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +97,13 @@ func (s *Store) Batches(ctx context.Context, meetingID int64) ([]ballots.BatchIn
 	var out []ballots.BatchInfo
 	for rows.Next() {
 		b := ballots.BatchInfo{Batch: ballots.Batch{MeetingID: meetingID}}
-		if err := rows.Scan(&b.ID, &b.Group, &b.Count, &b.Revoked, &b.Voided); err != nil {
+		var at sql.NullTime
+		if err := rows.Scan(&b.ID, &b.Group, &b.Count, &b.Revoked, &b.Voided, &at); err != nil {
 			return nil, err
+		}
+		if at.Valid {
+			t := at.Time.UTC()
+			b.IssuedAt = &t
 		}
 		out = append(out, b)
 	}

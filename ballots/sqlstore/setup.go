@@ -14,6 +14,7 @@ import (
 type userRow struct {
 	Name         string `gorm:"primaryKey"`
 	Role         string
+	DisplayName  string
 	PasswordHash string
 }
 
@@ -103,7 +104,7 @@ func (batchRow) TableName() string { return "batches" }
 
 // CreateUser implements ballots.Ledger.
 func (s *Store) CreateUser(ctx context.Context, u ballots.User) error {
-	err := s.w.WithContext(ctx).Create(&userRow{Name: u.Name, Role: u.Role, PasswordHash: u.PasswordHash}).Error
+	err := s.w.WithContext(ctx).Create(&userRow{Name: u.Name, Role: u.Role, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash}).Error
 	if isUnique(err) {
 		return ballots.Errorf(ballots.EConflict, "账号 %s 已存在 (user exists)", u.Name)
 	}
@@ -116,7 +117,7 @@ func (s *Store) User(ctx context.Context, name string) (ballots.User, error) {
 	if err := s.r.WithContext(ctx).Take(&r, "name = ?", name).Error; err != nil {
 		return ballots.User{}, notFound(err, "账号", "user")
 	}
-	return ballots.User{Name: r.Name, Role: r.Role, PasswordHash: r.PasswordHash}, nil
+	return ballots.User{Name: r.Name, Role: r.Role, DisplayName: r.DisplayName, PasswordHash: r.PasswordHash}, nil
 }
 
 // CountUsers implements ballots.Ledger.
@@ -464,6 +465,15 @@ func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
 	return res.Error
 }
 
+// SetDisplayName implements ballots.Ledger.
+func (s *Store) SetDisplayName(ctx context.Context, name, display string) error {
+	res := s.w.WithContext(ctx).Model(&userRow{}).Where("name = ?", name).Update("display_name", display)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ballots.Errorf(ballots.ENotFound, "账号 %s 不存在 (no such user)", name)
+	}
+	return res.Error
+}
+
 // Users implements ballots.Ledger.
 func (s *Store) Users(ctx context.Context) ([]ballots.User, error) {
 	var rows []userRow
@@ -472,7 +482,7 @@ func (s *Store) Users(ctx context.Context) ([]ballots.User, error) {
 	}
 	out := make([]ballots.User, len(rows))
 	for i, r := range rows {
-		out[i] = ballots.User{Name: r.Name, Role: r.Role}
+		out[i] = ballots.User{Name: r.Name, Role: r.Role, DisplayName: r.DisplayName}
 	}
 	return out, nil
 }

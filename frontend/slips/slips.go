@@ -1,9 +1,11 @@
 // Package slips lays out printed ballot slips: an A4 print page in HTML and
 // the same slips as a PDF with the Chinese text embedded (a subset of Droid
 // Sans Fallback, Apache 2.0, see font/LICENSE.droid-fallback). A slip shows
-// the meeting, the voter group, one line of instructions, the QR code of
-// BASE_URL/b#CODE and the code in groups of four — nothing else, so that
-// nothing but the code tells slips apart.
+// the meeting, the voter group, its batch's number in small print (第 2
+// 批), one line of instructions, the QR code of BASE_URL/b#CODE and the code
+// in groups of four — nothing else: no serial number, so that nothing but
+// the code tells the slips of one batch apart and no slip can be matched to
+// the person it was handed to.
 package slips
 
 import (
@@ -29,8 +31,19 @@ const Instructions = "请使用手机扫码参加测评，每张限用一次"
 type Sheet struct {
 	Title   string   // the meeting's title
 	Group   string   // the voter group's name
+	Batch   int      // the batch's number in its meeting (第 N 批); 0 prints none
 	BaseURL string   // what the QR codes point to
 	Codes   []string // slip codes, 27 characters each
+	Back    string   // the print page's link back to the meeting's run page
+	Warning string   // a notice above the sheets (not printed), or ""
+}
+
+// BatchLabel is the batch's number as printed on its slips: "第 2 批".
+func (s Sheet) BatchLabel() string {
+	if s.Batch <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("第 %d 批", s.Batch)
 }
 
 // Link returns the voting link a slip's QR code encodes.
@@ -100,7 +113,8 @@ func HTML(s Sheet) ([]byte, error) {
 		pages[len(pages)-1] = append(pages[len(pages)-1], htmlSlip{QR: svg(bm), Code: Grouped(code)})
 	}
 	return frontend.Render("slips.html", map[string]any{
-		"Title": s.Title, "Group": s.Group, "Instructions": Instructions, "Pages": pages, "Count": len(s.Codes)})
+		"Title": s.Title, "Group": s.Group, "Batch": s.BatchLabel(), "Instructions": Instructions, "Pages": pages,
+		"Count": len(s.Codes), "Back": s.Back, "Warning": s.Warning})
 }
 
 // PDF writes the slips as an A4 PDF.
@@ -114,7 +128,7 @@ func PDF(w io.Writer, s Sheet) error {
 	cellW := (pageW - 2*margin) / cols
 	cellH := (pageH - 2*margin) / rows
 	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle(s.Title+" "+s.Group, true)
+	pdf.SetTitle(strings.TrimSpace(s.Title+" "+s.Group+" "+s.BatchLabel()), true)
 	pdf.SetCreator("Ceping", true)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetMargins(0, 0, 0)
@@ -132,7 +146,12 @@ func PDF(w io.Writer, s Sheet) error {
 			return err
 		}
 		ty := mixedText(pdf, s.Title, x+3, y+3, cellW-6, 9, 4)
-		mixedText(pdf, s.Group, x+3, ty, cellW-6, 8, 3.6)
+		ty = mixedText(pdf, s.Group, x+3, ty, cellW-6, 8, 3.6)
+		if b := s.BatchLabel(); b != "" {
+			pdf.SetTextColor(80, 80, 80)
+			mixedText(pdf, b, x+3, ty, cellW-6, 6.5, 3)
+			pdf.SetTextColor(0, 0, 0)
+		}
 		qrSize := 34.0
 		drawQR(pdf, bm, x+(cellW-qrSize)/2, y+cellH-qrSize-17, qrSize)
 		mixedText(pdf, Instructions, x+2, y+cellH-15, cellW-4, 7.5, 4)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 )
 
 func sheet(t testing.TB, n int) slips.Sheet {
-	s := slips.Sheet{Title: "城关镇2020年度目标责任考核工作报告大会", Group: "机关干部", BaseURL: "http://192.168.1.10:8080"}
+	s := slips.Sheet{Title: "城关镇2020年度目标责任考核工作报告大会", Group: "机关干部", Batch: 2, BaseURL: "http://192.168.1.10:8080",
+		Back: "/console/cycles/2020/meetings/M1"}
 	for i := 0; i < n; i++ {
 		tok, err := ballots.NewToken(rand.Reader)
 		if err != nil {
@@ -32,9 +34,19 @@ func TestHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := string(page)
-	for _, want := range []string{s.Title, s.Group, slips.Instructions, slips.Grouped(s.Codes[12]), "<svg", `class="sheet"`} {
+	for _, want := range []string{s.Title, s.Group, slips.Instructions, slips.Grouped(s.Codes[12]), "<svg", `class="sheet"`,
+		`<p class="batch">第 2 批</p>`, `id="print-now"`, `href="/console/cycles/2020/meetings/M1"`, "返回会议", "关闭本页前请确认已打印；未打印的请在会议页作废这一批"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("print page lacks %q", want)
+		}
+	}
+	// Every slip says its batch, and nothing numbers the slips within it.
+	if n := strings.Count(html, `<p class="batch">第 2 批</p>`); n != 13 {
+		t.Errorf("%d slips carry the batch number, want 13", n)
+	}
+	for _, serial := range []string{"第 1 张", "1/13", "第 1/13"} {
+		if strings.Contains(html, serial) {
+			t.Errorf("the print page numbers its slips: %q", serial)
 		}
 	}
 	if n := strings.Count(html, `class="slip"`); n != 13 {
@@ -43,8 +55,14 @@ func TestHTML(t *testing.T) {
 	if n := strings.Count(html, `class="sheet"`); n != 2 {
 		t.Errorf("%d sheets, want 2 (12 per A4)", n)
 	}
-	if strings.Contains(html, "<script") {
-		t.Error("the print page has a script")
+	// Its one script is the print button's, from this origin: nothing
+	// inline, nothing from elsewhere.
+	scripts := regexp.MustCompile(`<script[^>]*>`).FindAllString(html, -1)
+	if len(scripts) != 1 || !regexp.MustCompile(`^<script src="/static/[0-9a-f]+/slips\.js" defer>$`).MatchString(scripts[0]) {
+		t.Errorf("the print page's scripts: %q", scripts)
+	}
+	if strings.Contains(html, "onclick") {
+		t.Error("the print page has an inline handler")
 	}
 }
 
@@ -73,6 +91,9 @@ func TestPDF(t *testing.T) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	text := strings.ReplaceAll(string(out), "\n", "")
+	if n := strings.Count(text, "第 2 批"); n != 12 {
+		t.Errorf("%d slips of the PDF carry the batch number, want 12", n)
+	}
 	for _, want := range []string{"城关镇2020年度目标责任考核工作报告大会", "机关干部", slips.Instructions, slips.Grouped(s.Codes[0]), slips.Grouped(s.Codes[11])} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)

@@ -30,6 +30,13 @@
  *   #error[data-code=token_used|token_revoked|not_found|invalid_token|meeting_not_open|meeting_closed|rate_limited|error]
  *   #recheck                   meeting_not_open page: check now (it re-checks every 10 s by itself)
  *   #retry                     rate_limited and error pages
+ *
+ * Preview mode (html[data-preview], the console's /console/cycles/C/forms/F/preview?host=U):
+ * no slip code at all — the ballot comes from data-preview (GET, session
+ * cookie) for the chosen 被考核单位; nothing is stored on the device; every
+ * input and check works but #submit stays disabled. Hooks: #preview (the
+ * banner), #preview-host (the unit picker, shown when the form rates the
+ * host), #preview-back, #error[data-code=preview] with .pv-msg lines.
  */
 (function () {
   'use strict';
@@ -83,7 +90,11 @@
       e_meeting_closed: '投票已经结束', e_meeting_closed_: '本次测评已经结束，不能再投票。',
       e_rate_limited: '尝试次数过多', e_rate_limited_: '输错票码的次数太多，请等一分钟再试。',
       e_error: '出错了', e_error_: '请稍后再试，或联系工作人员。',
-      checked: '上次检查：{0}', recheck: '现在检查', retry: '重试', code: '状态码 {0}'
+      checked: '上次检查：{0}', recheck: '现在检查', retry: '重试', code: '状态码 {0}',
+      pvTitle: '选票预览', pvBanner: '预览：选票的样子，不能提交', pvHost: '本次会议的被考核单位', pvBack: '关闭预览',
+      pvFor: '选票预览 · 本次会议的被考核单位：{0}', pvNo: '预览中不能提交',
+      pvReviewHint: '这是预览：投票人核对到这一步后点“确认提交”；预览中不能提交，什么也不会保存。',
+      e_preview: '这张测评表现在还不能预览', e_preview_: '请按下面的说明处理后再预览；也可以换一个被考核单位试试。'
     },
     en: {
       title: 'Ballot', other: '中文', big: 'Large text',
@@ -132,13 +143,19 @@
       e_meeting_closed: 'Voting has ended', e_meeting_closed_: 'This assessment is over; no more votes can be cast.',
       e_rate_limited: 'Too many attempts', e_rate_limited_: 'Too many wrong codes were tried. Please wait a minute and try again.',
       e_error: 'Something went wrong', e_error_: 'Please try again later, or ask the staff.',
-      checked: 'Last checked: {0}', recheck: 'Check now', retry: 'Try again', code: 'status {0}'
+      checked: 'Last checked: {0}', recheck: 'Check now', retry: 'Try again', code: 'status {0}',
+      pvTitle: 'Ballot preview', pvBanner: 'Preview: what the ballot looks like. It cannot be submitted.', pvHost: 'Unit assessed at this meeting', pvBack: 'Close preview',
+      pvFor: 'Ballot preview · unit assessed: {0}', pvNo: 'Preview: cannot submit',
+      pvReviewHint: 'This is a preview: a voter checks this page and presses “Submit”. Nothing can be submitted or saved here.',
+      e_preview: 'This form cannot be previewed yet', e_preview_: 'Deal with the points below, then preview again; or try another unit.'
     }
   };
 
   var lang = 'zh', big = false;
   var tok = '', typed = '', B = null, A = {}, idx = {}, marks = [], ikey = '';
   var view = '', seen = null, cur = null, epoch = 0, timer = 0, kick = null, sending = false, formY = 0, errCode = '';
+  // Preview mode: the endpoint, the chosen host unit and the year's units.
+  var PV = D.documentElement.getAttribute('data-preview') || '', pvHost = '', pvUnits = [], pvReady = null;
 
   // ---- small helpers ----
   function $(id) { return D.getElementById(id); }
@@ -210,7 +227,12 @@
     $('lang').setAttribute('lang', lang === 'en' ? 'zh-CN' : 'en');
     $('big').textContent = t('big');
     $('big').setAttribute('aria-pressed', big ? 'true' : 'false');
-    D.title = t('title');
+    D.title = t(PV ? 'pvTitle' : 'title');
+    if (PV) {
+      $('preview-text').textContent = t('pvBanner');
+      $('preview-host-label').textContent = t('pvHost');
+      $('preview-back').textContent = t('pvBack');
+    }
   }
 
   // ---- talking to the server ----
@@ -270,6 +292,7 @@
     start();
   }
   function start() {
+    if (PV) return pvStart();
     seen = location.hash;
     epoch++;
     clearTimeout(timer);
@@ -350,9 +373,9 @@
     });
     if (any) say(t('restored'));
   }
-  function save() { put(kDraft(), JSON.stringify(A)); }
+  function save() { if (!PV) put(kDraft(), JSON.stringify(A)); }
   function submit() {
-    if (sending) return;
+    if (sending || PV) return;
     ikey = get(kKey()) || ikey || newKey();
     put(kKey(), ikey);
     sending = true;
@@ -397,6 +420,102 @@
       if (any) out[s.code] = m;
     });
     return out;
+  }
+
+  // ---- preview (console) ----
+  // pvStart loads the form and the year's units once (to know whether the
+  // form rates the host, and to offer the units), then the ballot.
+  function pvStart() {
+    epoch++;
+    clearTimeout(timer);
+    kick = null; sending = false; B = null; A = {}; marks = [];
+    say('');
+    showLoading();
+    var g = epoch;
+    if (!pvReady) pvReady = pvSetup();
+    pvReady.then(function () { if (g === epoch) pvLoad(g); });
+  }
+  function pvGet(url) {
+    return fetch(url, { headers: { 'Accept': 'application/json' }, cache: 'no-store', credentials: 'same-origin' }).then(function (res) {
+      if (res.status === 401) {
+        location.href = '/console/login?next=' + encodeURIComponent(location.pathname + location.search);
+        return new Promise(function () { /* leaving */ });
+      }
+      return res.text().then(function (txt) {
+        var j = null;
+        try { j = JSON.parse(txt); } catch (e) { /* not JSON */ }
+        return { status: res.status, body: j };
+      });
+    });
+  }
+  function pvSetup() {
+    var h = D.documentElement;
+    try { pvHost = new URLSearchParams(location.search).get('host') || ''; } catch (e) { pvHost = ''; }
+    var fail = function () { return { status: 0, body: null }; };
+    return Promise.all([pvGet(h.getAttribute('data-form')).catch(fail), pvGet(h.getAttribute('data-units')).catch(fail)]).then(function (rs) {
+      var f = rs[0].status === 200 && rs[0].body ? rs[0].body : null;
+      pvUnits = rs[1].status === 200 && Array.isArray(rs[1].body) ? rs[1].body : [];
+      // The host matters to host and people:host, and to 单位互评 (a unit
+      // does not rate itself).
+      var uses = !!f && (f.sections || []).some(function (s) {
+        return s.purpose === 'mutual' || (s.subjects || []).some(function (x) { return x === 'host' || x === 'people:host'; });
+      });
+      var sel = $('preview-host');
+      sel.textContent = '';
+      pvUnits.forEach(function (u) {
+        var o = D.createElement('option');
+        o.value = u.code;
+        o.textContent = u.name;
+        sel.appendChild(o);
+      });
+      if (uses && !pvHost && pvUnits.length) pvHost = pvUnits[0].code;
+      if (pvHost && !pvUnits.some(function (u) { return u.code === pvHost; })) {
+        var o = D.createElement('option');
+        o.value = pvHost;
+        o.textContent = pvHost;
+        sel.appendChild(o);
+      }
+      sel.value = pvHost;
+      $('preview-host-box').hidden = !uses && !pvHost;
+    });
+  }
+  function pvLoad(g) {
+    pvGet(PV + (pvHost ? '?host=' + encodeURIComponent(pvHost) : '')).then(function (r) {
+      if (g !== epoch) return;
+      if (r.status === 200 && r.body && r.body.sections) {
+        B = r.body;
+        idx = {};
+        B.sections.forEach(function (s, i) { idx[s.code] = i; });
+        A = {};
+        return showForm();
+      }
+      pvError(r);
+    }, function () { if (g === epoch) showError('error', ''); });
+  }
+  function pvError(r) {
+    var e = r.body && r.body.error ? r.body.error : null;
+    if (!e) return showError('error', t('code', r.status));
+    cur = function () { pvError(r); };
+    errCode = 'preview';
+    var lines = [], seen = {};
+    [e].concat(e.details || []).forEach(function (d) {
+      var m = srv(d); // the message only: never a field path
+      if (!m || seen[m]) return;
+      seen[m] = true;
+      lines.push('<p class="msg pv-msg">⚠ ' + esc(m) + '</p>');
+    });
+    // With several details the headline only counts them: show the details.
+    if (lines.length > 2) lines.shift();
+    paint('error', '<div id="error" data-code="preview"><h1 id="h" tabindex="-1">' + t('e_preview') + '</h1><p>' + t('e_preview_') + '</p>' + lines.join('') + '</div>', '');
+  }
+  function pvMeta() {
+    var u = pvUnits.filter(function (x) { return x.code === pvHost; })[0];
+    return u ? t('pvFor', u.name) : t('pvTitle');
+  }
+  function pvPick() {
+    pvHost = $('preview-host').value;
+    try { history.replaceState(null, '', '?host=' + encodeURIComponent(pvHost)); } catch (e) { /* keep the address */ }
+    pvStart();
   }
 
   // ---- answers ----
@@ -587,7 +706,7 @@
       '<p class="msg" id="e' + id + '" hidden></p></div>';
   }
   function renderForm() {
-    var h = ['<h1 id="h" tabindex="-1">', esc(B.group.form_title || B.meeting.title), '</h1><p class="meta">', esc(B.meeting.title), ' · ', esc(B.group.name), '</p><p class="intro">', t('intro'), '</p><form id="ballot" novalidate>'];
+    var h = ['<h1 id="h" tabindex="-1">', esc(B.group.form_title || B.meeting.title), '</h1><p class="meta">', PV ? esc(pvMeta()) : esc(B.meeting.title) + ' · ' + esc(B.group.name), '</p><p class="intro">', t('intro'), '</p><form id="ballot" novalidate>'];
     B.sections.forEach(function (s, si) {
       var ty = s.scale.type;
       h.push('<section class="sec" id="s', si, '" data-section="', esc(s.code), '" data-type="', esc(ty), '" aria-labelledby="t', si, '"><h2 id="t', si, '">', esc(s.title),
@@ -646,7 +765,7 @@
   }
   function showReview() {
     cur = showReview;
-    var h = ['<div id="summary"><h1 id="h" tabindex="-1">', t('reviewTitle'), '</h1><p class="intro">', t('reviewHint'), '</p>'];
+    var h = ['<div id="summary"><h1 id="h" tabindex="-1">', t('reviewTitle'), '</h1><p class="intro">', t(PV ? 'pvReviewHint' : 'reviewHint'), '</p>'];
     B.sections.forEach(function (s) {
       var ty = s.scale.type;
       h.push('<section class="sec" data-section="', esc(s.code), '"><h2>', esc(s.title), '</h2><dl>');
@@ -672,7 +791,7 @@
     });
     var dis = sending ? ' disabled' : '';
     paint(sending ? 'sending' : 'review', h.join('') + '</div>',
-      '<button class="btn" id="back" type="button"' + dis + '>' + t('back') + '</button><button class="btn pri" id="submit" type="button"' + dis + '>' + t(sending ? 'sending' : 'submit') + '</button>');
+      '<button class="btn" id="back" type="button"' + dis + '>' + t('back') + '</button><button class="btn pri" id="submit" type="button"' + (PV ? ' disabled' : dis) + '>' + t(PV ? 'pvNo' : sending ? 'sending' : 'submit') + '</button>');
   }
 
   // ---- events ----
@@ -789,6 +908,7 @@
     if (e.target.id === 'code') { $('code-n').textContent = t('codeCount', norm(e.target.value).length); return; }
     onInput(e);
   });
+  if (PV) $('preview-host').addEventListener('change', pvPick);
   W.addEventListener('hashchange', nav);
   W.addEventListener('popstate', nav);
   W.addEventListener('online', function () { if (kick) { clearTimeout(timer); kick(); } });

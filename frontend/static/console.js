@@ -6,7 +6,8 @@
   var csrf = (D.querySelector('meta[name=csrf]') || {}).content || '';
   var lang = localStorage.getItem('cp.lang') || 'zh';
   var EN = {
-    'nav.overview': 'Overview', 'nav.users': 'Users', 'nav.audit': 'Audit log', 'nav.logout': 'Sign out',
+    'nav.overview': 'Overview', 'nav.users': 'Users', 'nav.audit': 'Audit log', 'nav.logout': 'Sign out', 'nav.password': 'Change password', 'nav.nextMeetings': 'Next: meetings ›',
+    'role.admin': 'Admin', 'role.group': 'Assessment group', 'role.viewer': 'Read-only',
     'login.title': 'Organizer sign-in', 'login.user': 'User name', 'login.password': 'Password', 'login.submit': 'Sign in',
     'login.hint': 'Attendees: scan the QR code on your slip, no sign-in needed.',
     'overview.title': 'Years and meetings', 'overview.new': 'New assessment year', 'overview.code': 'Code', 'overview.name': 'Name',

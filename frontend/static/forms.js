@@ -1,6 +1,10 @@
 /* Ballot-form editor (admin): list the year's forms, start one from a
  * ready template or blank, edit its sections, save with PUT; the API's
- * field errors ("sections[2].scale.max") are shown at the field. */
+ * field errors ("sections[2].scale.max") are shown at the field, by their
+ * message only. Codes (the form's, each section's) are made up here and
+ * kept under 高级; a form that an opened or closed meeting uses (known
+ * from GET …/meetings) opens read-only with 复制为新表 only. 预览 opens the
+ * ballot page in preview mode (preview.go). */
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
@@ -9,16 +13,24 @@
     'forms.list': 'Forms of this year', 'forms.new': 'New form', 'forms.newHint': 'Pick a standard template (set up from the assessment rules), or start blank:',
     'forms.edit': 'Edit form', 'forms.code': 'Form code', 'forms.codeHint': 'letters, digits, _ . -; meetings name the form by it', 'forms.ftitle': 'Title',
     'forms.addSection': '+ Add a section', 'forms.save': 'Save form', 'forms.saveAs': 'Save as new…', 'forms.close': 'Close', 'forms.none': 'No forms yet: pick a template below to start.', 'forms.editBtn': 'Edit', 'forms.copyBtn': 'Copy as a new form', 'forms.deleteBtn': 'Delete',
-    'forms.confirmDelete': 'Delete the form “{0}” ({1})? This cannot be undone.', 'forms.deleted': 'Deleted the form “{0}” ({1}).', 'forms.sections': '{0} sections', 'setup.title': 'Year set-up'
+    'forms.confirmDelete': 'Delete the form “{0}” ({1})? This cannot be undone.', 'forms.deleted': 'Deleted the form “{0}” ({1}).', 'forms.sections': '{0} sections', 'setup.title': 'Year set-up',
+    'forms.advanced': 'Advanced (codes are made up for you; rarely changed)', 'forms.previewBtn': 'Preview ballot', 'forms.preview': 'Preview', 'forms.view': 'View',
+    'forms.locked': 'The form is used by “{0}”, which has started: it can no longer change. To change it, use “Copy as a new form”.',
+    'forms.lockedShort': 'in use by a meeting that has started: view only', 'forms.unsaved': 'There are unsaved changes. Close and lose them?',
+    'forms.unsavedOpen': 'There are unsaved changes in the form being edited. Drop them and open the other form?',
+    'forms.saveFirst': 'The preview shows the saved form: save your changes first, then preview.',
+    'forms.copyTitle': '{0} (copy)', 'forms.askTitle': 'Title of the new form:', 'forms.copied': 'This is a new copy, not saved yet: change it and press “Save form”.',
+    'forms.editTitle': 'Edit form: {0}', 'forms.viewTitle': 'Form: {0}', 'forms.newTitle': 'New form (not saved yet)', 'forms.saved': 'Saved the form “{0}”.',
+    'forms.needTitle': 'Enter the form\'s title.', 'forms.replace': 'A form with the code {0} exists. Replace it with this one?'
   });
   var T = C.t;
   var PURPOSES = [['conference', '全县领导干部大会评价'], ['mutual', '单位互评'], ['group', '考核组评价'], ['democratic', '民主测评'], ['social', '社会评价'],
     ['team', '领导班子'], ['cadre', '科级干部'], ['integrity', '党风廉政'], ['recommend', '无任用推荐'], ['other', '其他']];
   var SCALES = [['grade', '等次（如 好/较好/一般/差）'], ['score', '打分（如 0–100 分）'], ['choose', '推荐（选人，最多 N 人）']];
-  var SELECTORS = [['host', '被考核单位（会议的主办单位）'], ['kind:town', '所有镇'], ['kind:department', '所有县级部门'], ['people:host', '被考核单位的全部人员'],
+  var SELECTORS = [['host', '本次会议的被考核单位'], ['kind:town', '所有镇'], ['kind:department', '所有县级部门'], ['people:host', '本次会议的被考核单位的全部人员'],
     ['unit:', '指定单位…'], ['people:', '指定单位的全部人员…'], ['person:', '指定人员…']];
   var PRESETS = { good: [['好', 1], ['较好', 0.8], ['一般', 0.6], ['差', 0]], competent: [['优秀', 1], ['称职', 0.8], ['基本称职', 0.5], ['不称职', 0]] };
-  var cycle, base, forms = [], units = [], people = [], form = null, loadedCode = '';
+  var cycle, base, forms = [], units = [], people = [], meetings = [], form = null, loadedCode = '', snapshot = '', locked = [];
 
   function unitName(code) { var u = units.filter(function (x) { return x.code === code; })[0]; return u ? u.name : code + '（不在单位名单中）'; }
   function personName(code) { var p = people.filter(function (x) { return x.code === code; })[0]; return p ? p.name + '（' + unitName(p.unit) + '）' : code + '（不在人员名单中）'; }
@@ -54,23 +66,48 @@
   function numOrNull(v) { return v === '' || v == null ? null : Number(v); }
 
   // ---- The list ----
+  // lockedBy names the meetings that use form code and have started: such
+  // a form can no longer change.
+  function lockedBy(code) {
+    return meetings.filter(function (m) {
+      return m.status !== 'pending' && (m.groups || []).some(function (g) { return g.form === code; });
+    }).map(function (m) { return m.title; });
+  }
+  // previewURL is the console's preview of a saved form, for the host of a
+  // meeting that uses it when there is one.
+  function previewURL(code) {
+    var m = meetings.filter(function (x) { return x.host && (x.groups || []).some(function (g) { return g.form === code; }); })[0];
+    return '/console/cycles/' + encodeURIComponent(cycle) + '/forms/' + encodeURIComponent(code) + '/preview' + (m ? '?host=' + encodeURIComponent(m.host) : '');
+  }
+  // uniqueCode returns base, or base-2, base-3… when a form has it already.
+  function uniqueCode(base) {
+    base = String(base || 'form').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 56) || 'form';
+    var taken = function (c) { return forms.some(function (x) { return x.code === c; }); };
+    if (!taken(base)) return base;
+    for (var n = 2; ; n++) if (!taken(base + '-' + n)) return base + '-' + n;
+  }
   function loadList() {
-    return C.api('GET', base + '/forms').then(function (r) {
-      var list = D.getElementById('form-list');
+    return Promise.all([C.api('GET', base + '/forms'), C.api('GET', base + '/meetings')]).then(function (rs) {
+      var r = rs[0], list = D.getElementById('form-list');
+      if (rs[1].status === 200) meetings = rs[1].data.meetings || [];
       list.textContent = '';
-      if (r.status !== 200) { D.getElementById('load-msg').textContent = C.errorText(r.data); return; }
+      if (r.status !== 200) { D.getElementById('load-msg').textContent = errText(r.data); return; }
       forms = r.data.forms || [];
       if (!forms.length) list.appendChild(C.el('li', { 'class': 'muted', text: T('forms.none', '还没有测评表：请在下面选择一个模板开始。') }));
       forms.forEach(function (f) {
-        var edit = C.el('button', { type: 'button', 'class': 'primary', text: T('forms.editBtn', '编辑') });
+        var lk = lockedBy(f.code).length > 0;
+        var edit = C.el('button', { type: 'button', 'class': 'primary', 'data-edit': f.code, text: lk ? T('forms.view', '查看') : T('forms.editBtn', '编辑') });
+        var pv = C.el('a', { 'class': 'button', 'data-preview': f.code, href: previewURL(f.code), text: T('forms.preview', '预览') });
         var copy = C.el('button', { type: 'button', text: T('forms.copyBtn', '复制为新表') });
         var del = C.el('button', { type: 'button', 'class': 'danger', 'data-delete': f.code, text: T('forms.deleteBtn', '删除') });
         edit.addEventListener('click', function () { open(JSON.parse(JSON.stringify(f)), f.code); });
-        copy.addEventListener('click', function () { var c = JSON.parse(JSON.stringify(f)); c.code = f.code + '-2'; c.title = f.title + '（副本）'; open(c, ''); });
+        copy.addEventListener('click', function () { openCopy(f); });
         del.addEventListener('click', function () { remove(f, del); });
+        var note = T('forms.sections', '{0} 个测评项目', (f.sections || []).length) + (lk ? ' · ' + T('forms.lockedShort', '已有会议开始使用，只能查看') : '');
         list.appendChild(C.el('li', { 'data-form': f.code }, [C.el('span', { 'class': 'title', text: f.title }),
-          C.el('span', { 'class': 'muted', text: f.code + ' · ' + T('forms.sections', '{0} 个测评项目', (f.sections || []).length) }), edit, copy, del]));
+          C.el('span', { 'class': 'muted', text: note }), edit, pv, copy, del]));
       });
+      if (form && loadedCode) showLock();
     });
   }
   function sayList(text, ok) { var m = D.getElementById('list-msg'); m.textContent = text; m.className = 'msg ' + (ok ? 'ok' : 'bad'); }
@@ -83,49 +120,96 @@
       button.disabled = false;
       if (r.status === 204) {
         sayList(T('forms.deleted', '已删除测评表“{0}”（{1}）。', f.title, f.code), true);
-        if (form && loadedCode === f.code) { D.getElementById('editor').hidden = true; form = null; loadedCode = ''; }
+        if (form && loadedCode === f.code) { D.getElementById('editor').hidden = true; form = null; loadedCode = ''; locked = []; snapshot = ''; }
         loadList();
         return;
       }
-      sayList(C.errorText(r.data), false);
+      sayList(errText(r.data), false);
       var m = D.getElementById('list-msg');
       if (m.scrollIntoView) m.scrollIntoView({ block: 'nearest' });
-    }, function () { button.disabled = false; sayList('网络连接失败，请重试 (network error)', false); });
+    }, function () { button.disabled = false; sayList(C.pick('网络连接失败，请重试', 'Network error: please try again'), false); });
   }
   function renderTemplates() {
     var box = D.getElementById('templates');
     box.textContent = '';
-    (window.CepingFormTemplates || []).concat([{ id: 'blank', name: '空白测评表', note: '从一个空的测评项目开始',
-      build: function () { return { code: '', title: '', sections: [newSection(0)] }; } }]).forEach(function (t) {
-      var b = C.el('button', { type: 'button', 'data-template': t.id }, [C.el('strong', { text: t.name }), C.el('small', { text: t.note })]);
+    (window.CepingFormTemplates || []).concat([{ id: 'form', name: '空白测评表', note: '从一个空的测评项目开始',
+      build: function () { return { code: 'form', title: '', sections: [newSection([])] }; } }]).forEach(function (t) {
+      var b = C.el('button', { type: 'button', 'data-template': t.id === 'form' ? 'blank' : t.id }, [C.el('strong', { text: t.name }), C.el('small', { text: t.note })]);
       b.addEventListener('click', function () {
+        if (!leave(T('forms.unsavedOpen', '正在编辑的测评表有未保存的修改。放弃这些修改，打开另一张表吗？'))) return;
         var f = t.build();
-        if (forms.some(function (x) { return x.code === f.code; })) f.code = f.code + '-' + (forms.length + 1);
+        f.code = uniqueCode(t.id); // the code comes from the template, never from the clerk
         open(f, '');
       });
       box.appendChild(b);
     });
   }
-  function newSection(i) { return { code: 's' + (i + 1), title: '', purpose: 'democratic', subjects: ['host'], scale: { type: 'grade', options: PRESETS.good.map(function (o) { return { label: o[0], value: o[1] }; }) } }; }
+  // sectionCode is the first of s1, s2… that no section of list uses.
+  function sectionCode(list) {
+    for (var n = list.length + 1; ; n++) {
+      var c = 's' + n;
+      if (!list.some(function (x) { return x.code === c; })) return c;
+    }
+  }
+  function newSection(list) { return { code: sectionCode(list), title: '', purpose: 'democratic', subjects: ['host'], scale: { type: 'grade', options: PRESETS.good.map(function (o) { return { label: o[0], value: o[1] }; }) } }; }
+  // openCopy opens an unsaved copy of f under a new code.
+  function openCopy(f) {
+    if (!leave(T('forms.unsavedOpen', '正在编辑的测评表有未保存的修改。放弃这些修改，打开另一张表吗？'))) return;
+    var c = JSON.parse(JSON.stringify(f));
+    c.code = uniqueCode(f.code);
+    c.title = T('forms.copyTitle', '{0}（副本）', f.title);
+    open(c, '');
+    say(T('forms.copied', '这是一份新的副本，尚未保存：修改后请点“保存测评表”。'), true);
+  }
 
   // ---- The editor ----
+  // dirty: the editor holds changes not saved (since it opened or saved).
+  function dirty() { return !!form && !locked.length && JSON.stringify(clean()) !== snapshot; }
+  // leave asks before unsaved changes are dropped; true to go on.
+  function leave(question) { return !dirty() || confirm(question); }
   function open(f, code) {
     form = f;
     loadedCode = code;
     form.sections = form.sections || [];
     var ed = D.getElementById('editor');
     ed.hidden = false;
-    D.getElementById('editor-title').textContent = code ? '编辑测评表：' + f.title : '新建测评表（尚未保存）';
     D.getElementById('f-code').value = f.code;
     D.getElementById('f-title').value = f.title;
+    D.getElementById('advanced').open = false;
+    clearErrors();
     say('', true);
     renderSections();
+    showLock();
+    snapshot = JSON.stringify(clean());
     ed.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }
+  // showLock puts the editor in read-only mode while a started meeting uses
+  // the saved form, and sets the title and the buttons.
+  function showLock() {
+    locked = loadedCode ? lockedBy(loadedCode) : [];
+    var lk = locked.length > 0, banner = D.getElementById('locked-banner');
+    banner.hidden = !lk;
+    banner.textContent = lk ? T('forms.locked', '此表已被“{0}”使用且会议已开始，不能修改；如需改动请“复制为新表”', locked.join('”、“')) : '';
+    D.getElementById('editor-title').textContent = !loadedCode ? T('forms.newTitle', '新建测评表（尚未保存）')
+      : lk ? T('forms.viewTitle', '测评表：{0}', form.title) : T('forms.editTitle', '编辑测评表：{0}', form.title);
+    D.getElementById('save-form').hidden = lk;
+    D.getElementById('save-as').hidden = lk || !loadedCode;
+    D.getElementById('copy-form').hidden = !lk;
+    D.getElementById('add-section').hidden = lk;
+    var pv = D.getElementById('preview-form');
+    pv.hidden = !loadedCode;
+    if (loadedCode) pv.href = previewURL(loadedCode);
+    // Locked: nothing can be changed. Unlocked: the title and code fields
+    // come back; the sections are drawn afresh by renderSections (whose ↑ on
+    // the first section and ↓ on the last stay disabled).
+    var els = D.querySelectorAll(lk ? '#editor input, #editor select, #editor textarea, #sections button' : '#f-code, #f-title');
+    for (var i = 0; i < els.length; i++) els[i].disabled = lk;
   }
   function renderSections() {
     var box = D.getElementById('sections');
     box.textContent = '';
     form.sections.forEach(function (s, i) { box.appendChild(sectionBox(s, i)); });
+    if (locked.length) showLock();
   }
   function sectionBox(s, i) {
     var p = 'sections[' + i + ']';
@@ -141,8 +225,11 @@
     var grid = C.el('div', { 'class': 'grid' });
     grid.appendChild(field('标题', bind(C.el('input', { value: s.title || '', placeholder: '如 民主测评' }), function (v) { s.title = v; }), p + '.title'));
     grid.appendChild(field('用途（计入哪一项）', bind(select(PURPOSES, s.purpose), function (v) { s.purpose = v; }), p + '.purpose'));
-    grid.appendChild(field('项目编码', bind(C.el('input', { value: s.code || '' }), function (v) { s.code = v; }), p + '.code', '本表内唯一，如 dem'));
     sec.appendChild(grid);
+    // The section's code is made up (s1, s2… or the template's); kept out of the way.
+    var adv = C.el('details', { 'class': 'advanced' }, [C.el('summary', { text: '高级（项目编码）' }),
+      field('项目编码', bind(C.el('input', { value: s.code || '', autocomplete: 'off', spellcheck: 'false' }), function (v) { s.code = v; }), p + '.code', '系统自动生成，本表内唯一；只能用字母、数字、_ . -')]);
+    sec.appendChild(adv);
 
     // Subjects.
     var st = C.el('div', { 'class': 'stack', 'data-path': p + '.subjects' }, [C.el('strong', { text: '测评对象（评谁）' })]);
@@ -259,7 +346,7 @@
   function clean() {
     var f = { code: D.getElementById('f-code').value.trim(), title: D.getElementById('f-title').value.trim(), sections: [] };
     form.sections.forEach(function (s) {
-      var sc = s.scale, out = { code: (s.code || '').trim(), title: (s.title || '').trim(), purpose: s.purpose, subjects: s.subjects || [] };
+      var sc = s.scale, out = { code: (s.code || '').trim() || sectionCode(form.sections), title: (s.title || '').trim(), purpose: s.purpose, subjects: s.subjects || [] };
       if (sc.type === 'grade') out.scale = { type: 'grade', options: (sc.options || []).map(function (o) { return { label: (o.label || '').trim(), value: Number(o.value) || 0 }; }) };
       else if (sc.type === 'score') { out.scale = { type: 'score', min: sc.min, max: sc.max }; if (sc.step) out.scale.step = sc.step; }
       else out.scale = { type: 'choose', max: sc.max };
@@ -287,40 +374,64 @@
         var p = paths[i].getAttribute('data-path');
         if ((f === p || f.indexOf(p + '.') === 0 || f.indexOf(p + '[') === 0) && (!best || p.length > best.getAttribute('data-path').length)) best = paths[i];
       }
-      if (!best) { rest.push((f ? f + '：' : '') + d.message); return; }
+      if (!best) { rest.push(msgOf(d)); return; }
       best.classList.add('invalid');
-      var note = C.el('small', { 'class': 'field-error', role: 'alert', text: d.message });
+      var note = C.el('small', { 'class': 'field-error', role: 'alert', text: msgOf(d) });
       if (best.classList.contains('section-box')) best.insertBefore(note, best.children[1]);
       else best.parentNode.insertBefore(note, best.nextSibling);
+      for (var up = best.parentNode; up && up.id !== 'editor'; up = up.parentNode) if (up.tagName === 'DETAILS') up.open = true;
     });
     return rest;
   }
-  function save(code) {
+  // msgOf is a server message in the page's language, never its field path.
+  function msgOf(d) {
+    var m = C.lang() === 'en' && d.message_en ? d.message_en : String(d.message || '');
+    return C.lang() === 'en' ? m : m.replace(/\s*\([^()\u4e00-\u9fff]*[a-z]{2}[^()\u4e00-\u9fff]*\)\s*$/, '');
+  }
+  // errText is an API error as lines: the message, then each detail not
+  // already said.
+  function errText(data) {
+    if (!data || !data.error) return String(data || '');
+    var seen = {}, lines = [];
+    [data.error].concat(data.error.details || []).forEach(function (d) {
+      var m = msgOf(d);
+      if (m && !seen[m]) { seen[m] = true; lines.push(lines.length ? '· ' + m : m); }
+    });
+    return lines.join('\n');
+  }
+  // save stores the editor's form under its code, or as a new form under
+  // a new code (asNew).
+  function save(asNew, title) {
     var f = clean();
-    if (code) f.code = code;
-    if (!f.code) { say('请填写表单编码（如 town-report）。 (Enter a form code.)', false); D.getElementById('f-code').classList.add('invalid'); return; }
+    if (asNew) { f.code = uniqueCode(f.code || loadedCode); f.title = title; }
+    if (!f.code) f.code = uniqueCode('form');
+    if (!f.title) { say(T('forms.needTitle', '请填写表名。'), false); D.getElementById('f-title').classList.add('invalid'); return; }
     var exists = forms.some(function (x) { return x.code === f.code; });
-    if (exists && f.code !== loadedCode && !confirm('已有编码为 ' + f.code + ' 的测评表，确定用这张表替换它吗？')) return;
+    if (exists && f.code !== loadedCode && !confirm(T('forms.replace', '已有编码为 {0} 的测评表，确定用这张表替换它吗？', f.code))) return;
     C.api('PUT', base + '/forms/' + encodeURIComponent(f.code), f).then(function (r) {
       if (r.status === 200) {
         clearErrors();
         loadedCode = f.code;
         form = r.data;
         D.getElementById('f-code').value = f.code;
-        D.getElementById('editor-title').textContent = '编辑测评表：' + f.title;
-        say('已保存测评表“' + f.title + '”（' + f.code + '）。 (Saved.)', true);
+        D.getElementById('f-title').value = f.title;
         renderSections();
+        snapshot = JSON.stringify(clean());
+        showLock();
+        say(T('forms.saved', '已保存测评表“{0}”。', f.title), true);
         loadList();
         return;
       }
       if (r.status === 409) {
+        // A meeting using it opened since the editor opened: read-only now.
         clearErrors();
-        say((r.data.error ? r.data.error.message : '') + '\n这张表已被一个已经开始（或已结束）的会议使用：为了让已投的票按原表计票，它不能再修改。' +
-          '请点“另存为新表…”用新的编码保存，然后在尚未开始的会议中改用新表。\n(The form is used by a meeting that has opened, so it can no longer change: save it under a new code and use that in meetings not yet opened.)', false);
+        say(errText(r.data), false);
+        loadList();
         return;
       }
       var rest = showErrors(r.data);
-      say(C.errorText({ error: { message: (r.data.error || {}).message || String(r.data), details: rest.map(function (m) { return { message: m }; }) } }), false);
+      var head = r.data && r.data.error ? msgOf(r.data.error) : String(r.data);
+      say(errText({ error: { message: head, details: rest.map(function (m) { return { message: m }; }) } }), false);
       var first = D.querySelector('#editor .invalid');
       if (first && first.scrollIntoView) first.scrollIntoView({ block: 'center' });
     });
@@ -331,19 +442,27 @@
     cycle = root.getAttribute('data-cycle');
     base = '/cycles/' + encodeURIComponent(cycle);
     renderTemplates();
-    D.addEventListener('cp:lang', loadList);
+    D.addEventListener('cp:lang', function () { loadList(); if (form) { renderSections(); showLock(); } });
     D.getElementById('f-code').addEventListener('input', function () { this.classList.remove('invalid'); });
     D.getElementById('f-title').addEventListener('input', function () { form.title = this.value; this.classList.remove('invalid'); });
-    D.getElementById('add-section').addEventListener('click', function () { form.sections.push(newSection(form.sections.length)); renderSections(); });
-    D.getElementById('save-form').addEventListener('click', function () { save(''); });
+    D.getElementById('add-section').addEventListener('click', function () { form.sections.push(newSection(form.sections)); renderSections(); });
+    D.getElementById('save-form').addEventListener('click', function () { save(false); });
     D.getElementById('save-as').addEventListener('click', function () {
-      var code = prompt('新测评表的编码（字母、数字、_ . -）： (code of the new form)', (D.getElementById('f-code').value || 'form') + '-2');
-      if (code) save(code.trim());
+      var title = prompt(T('forms.askTitle', '新测评表的名称：'), T('forms.copyTitle', '{0}（副本）', D.getElementById('f-title').value));
+      if (title && title.trim()) save(true, title.trim());
     });
-    D.getElementById('close-editor').addEventListener('click', function () { D.getElementById('editor').hidden = true; form = null; });
+    D.getElementById('copy-form').addEventListener('click', function () { openCopy(JSON.parse(JSON.stringify(form))); });
+    D.getElementById('preview-form').addEventListener('click', function (e) {
+      if (dirty()) { e.preventDefault(); say(T('forms.saveFirst', '预览显示的是已保存的测评表：请先保存修改，再预览。'), false); }
+    });
+    D.getElementById('close-editor').addEventListener('click', function () {
+      if (!leave(T('forms.unsaved', '有未保存的修改，关闭后会丢失。确定关闭吗？'))) return;
+      D.getElementById('editor').hidden = true;
+      form = null; loadedCode = ''; locked = []; snapshot = '';
+    });
     C.api('GET', '/cycles').then(function (r) {
       if (r.status !== 200) return;
-      (r.data.cycles || []).forEach(function (cy) { if (cy.code === cycle) D.getElementById('cycle-name').textContent = cy.name + '（' + cy.code + '）'; });
+      (r.data.cycles || []).forEach(function (cy) { if (cy.code === cycle) D.getElementById('cycle-name').textContent = cy.name; });
     });
     Promise.all([C.api('GET', base + '/units'), C.api('GET', base + '/people')]).then(function (rs) {
       if (rs[0].status === 200) units = rs[0].data || [];

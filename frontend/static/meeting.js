@@ -1,37 +1,48 @@
 /* A meeting's run page: turnout per voter group, live from the event
- * stream (never a tally while open), slip printing, batches with revoke,
- * open and close with a confirmation, and the sealed count after close. */
+ * stream (never a tally while open), slip printing, batches (第 1 批, 第 2
+ * 批 … as printed on their slips) with void, 开始测评 and 结束测评 with a
+ * confirmation that gives the numbers, the big-screen link, and the sealed
+ * count after close. */
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
   C.extend({
-    'run.meetings': 'Meetings', 'run.status': 'Voting', 'run.group': 'Voter group', 'run.issued': 'Issued', 'run.cast': 'Cast',
-    'run.unused': 'Not yet used', 'run.total': 'Total', 'run.open': 'Open voting', 'run.close': 'Close voting and seal the tally',
+    'run.meetings': 'Meetings', 'run.status': 'Voting', 'run.group': 'Voter group', 'run.issued': 'Slips issued', 'run.cast': 'Cast',
+    'run.unused': 'Not yet used', 'run.voided': 'Voided', 'run.total': 'Total', 'run.open': 'Open voting', 'run.close': 'Close voting and seal the tally',
     'run.openHint': 'While voting is open only turnout is shown; the tally is sealed at close and published then.',
+    'run.revoked': '{0} more slips were voided and do not count as issued.',
     'run.sealed': 'Tally sealed', 'run.ballots': 'Ballots', 'run.digest': 'Sealed digest', 'run.check': 'Live tally check',
     'run.tally': 'Open and print the tally sheet', 'run.print': 'Print slips', 'run.count': 'Slips', 'run.format': 'Format',
     'run.formatHTML': 'Print page (A4)', 'run.formatPDF': 'PDF file',
     'run.printHint': 'The slips open in a new window and their codes are shown only once: print them at once, cut along the dashed lines and hand them out at random.',
-    'run.printGo': 'Create and print', 'run.batches': 'Batches issued', 'run.batch': 'Batch', 'run.batchState': 'State',
-    'run.more': 'More', 'run.screen': 'Hall big screen', 'run.screenResults': 'Show the sealed result on the screen after close', 'run.screenOpen': 'Open the big screen (valid 12 hours, no sign-in)', 'run.paper': 'Enter paper ballots', 'run.cancel': 'Cancel', 'run.back': 'Back to the meeting',
+    'run.printGo': 'Create and print', 'run.batches': 'Batches of slips issued', 'run.batch': 'Batch', 'run.issuedAt': 'Issued at', 'run.batchState': 'State',
+    'run.batchesHint': 'Every slip shows its batch (e.g. "batch 2"). If a batch is lost or was never printed, void its unused slips.',
+    'run.more': 'More', 'run.screen': 'Hall big screen', 'run.screenHint': 'Makes a read-only link: open it on the hall\'s projector PC to show turnout, no sign-in needed. It expires by itself.',
+    'run.screenHours': 'Valid for (hours)', 'run.screenResults': 'Show the result on the big screen after close', 'run.screenMake': 'Make the big-screen link',
+    'run.screenOpen': 'Open the big screen (valid {0} hours, no sign-in)', 'run.screenBadHours': 'Enter a whole number of hours from 1 to 48.',
+    'run.paper': 'Enter paper ballots', 'run.cancel': 'Cancel', 'run.back': 'Back to the meeting',
     'status.pending': 'Not opened', 'status.open': 'Open', 'status.closed': 'Closed',
     'live.on': '● live', 'live.off': 'reconnecting…', 'live.connecting': 'connecting…',
     'kind.work_report': 'Work-report meeting', 'kind.conference': 'County leading-cadres conference', 'kind.social': 'Social evaluation',
     'kind.group': 'Assessment-group evaluation', 'kind.other': 'Other',
     'confirm.openTitle': 'Open voting?', 'confirm.openText': 'Slips issued for this meeting can be used from now on. The meeting\'s groups and forms can no longer change. While voting is open only turnout is shown, to organizers too.',
-    'confirm.openYes': 'Open voting',
-    'confirm.closeTitle': 'Close voting and seal the tally?', 'confirm.closeText': 'Nobody can vote any more; unused slips become void. The ledger is recounted and the tally sealed with its digest. This cannot be undone.',
+    'confirm.openYes': 'Open voting', 'confirm.noSlips': 'No slips have been printed yet.',
+    'confirm.closeTitle': 'Close voting and seal the tally?', 'confirm.closeText': 'Nobody can vote any more; unused slips become void. The ballots in the database are counted again and the tally sealed with its digest. This cannot be undone.',
+    'confirm.closeNumbers': 'So far {0}/{1} slips have been cast ({2}%); on closing, the other {3} slips become void.',
     'confirm.closeYes': 'Close and seal',
     'confirm.revokeTitle': 'Void this batch?', 'confirm.revokeYes': 'Void unused slips',
-    'batch.none': 'No slips issued yet.', 'batch.ok': 'valid', 'batch.revoked': 'voided', 'batch.revoke': 'Void…',
-    'check.match': 'match: the live tally equals the ledger recount', 'check.mismatch': 'mismatch: the ledger recount is what was sealed',
-    'check.unavailable': 'not available: the ledger recount is what was sealed'
+    'confirm.revokeText': 'The unused slips of batch {0} ({1}, {2} slips, issued {3}) become void: scanning them no longer lets anyone vote. Ballots already cast still count. This cannot be undone.',
+    'batch.none': 'No slips issued yet.', 'batch.ok': 'valid', 'batch.revoked': 'voided', 'batch.revoke': 'Void…', 'batch.n': 'batch {0}',
+    'batch.voided': '{0} unused slips voided.',
+    'check.match': 'match: the live count equals the recount of the ballots in the database', 'check.mismatch': 'mismatch: the recount of the ballots in the database is what was sealed',
+    'check.unavailable': 'not available: the recount of the ballots in the database is what was sealed',
+    'act.opened': 'Voting is open.', 'act.closed': 'Voting closed; the tally is sealed.'
   });
   var L = C.pick;
   var tt = C.t;
   var KIND = { work_report: '工作报告大会', conference: '全县领导干部大会', social: '社会评价', group: '考核组评价', other: '其他' };
   var STATUS = { pending: '未开始', open: '进行中', closed: '已结束' };
-  var CHECK = { match: '一致：实时计数与账本重新计数相同', mismatch: '不一致：已按账本重新计数封存', unavailable: '无法比对：已按账本重新计数封存' };
+  var CHECK = { match: '一致：实时计数与数据库中的选票重新清点结果相同', mismatch: '不一致：已按数据库中的选票重新清点的结果封存', unavailable: '无法比对：已按数据库中的选票重新清点的结果封存' };
   var MIN = 50; // the rules text: units of 50 or more, at least 50 participants
 
   var root, base, meeting, canRun = false, host = null, status = '', issued = -1, es = null, turnout = null;
@@ -41,16 +52,29 @@
   function msg(id, text, bad) { var m = $(id); m.textContent = text || ''; m.className = 'msg' + (bad ? ' bad' : ' ok'); }
 
   // confirmDo asks in a dialog that says what will happen; fn runs on yes.
+  // opt.danger makes the yes button red (an act that cannot be undone);
+  // opt.numbers and opt.warn are shown above the text.
   var pending = null;
-  function confirmDo(title, text, yes, fn) {
+  function confirmDo(title, text, yes, fn, opt) {
+    opt = opt || {};
     var dlg = $('confirm');
-    if (!dlg.showModal) { if (window.confirm(title + '\n\n' + text)) fn(); return; }
+    if (!dlg.showModal) {
+      if (window.confirm([title, opt.warn, opt.numbers, text].filter(Boolean).join('\n\n'))) fn();
+      return;
+    }
     $('confirm-title').textContent = title;
     $('confirm-text').textContent = text;
-    $('confirm-yes').textContent = yes;
+    $('confirm-warn').textContent = opt.warn || '';
+    $('confirm-warn').hidden = !opt.warn;
+    $('confirm-numbers').textContent = opt.numbers || '';
+    $('confirm-numbers').hidden = !opt.numbers;
+    var y = $('confirm-yes');
+    y.textContent = yes;
+    y.className = opt.danger ? 'danger solid' : 'primary';
     pending = fn;
     dlg.returnValue = '';
     dlg.showModal();
+    $('confirm-no').focus();
   }
 
   function groupName(code) {
@@ -70,6 +94,13 @@
     show('batches-card', canRun);
   }
 
+  // relabel sets a text that follows the language switch.
+  function relabel(el, key, zh) {
+    el.setAttribute('data-i18n', key);
+    el.setAttribute('data-zh', zh);
+    el.textContent = tt(key, zh);
+  }
+
   function renderTurnout(t) {
     turnout = t;
     var body = $('turnout').querySelector('tbody');
@@ -86,15 +117,31 @@
     $('t-unused').textContent = String(Math.max(0, t.issued - t.cast));
     var rl = $('revoked-line');
     rl.hidden = !t.revoked;
-    rl.textContent = L('另有 ' + t.revoked + ' 张选票已作废，不计入已发票。', t.revoked + ' slips voided, not counted as issued.');
+    rl.textContent = tt('run.revoked', '另有 {0} 张选票已作废，不计入已发选票。', t.revoked);
     var was = status;
     status = t.status;
     if (was !== status) {
       renderStatus();
-      if (status === 'closed') { loadSealed(); if (es) { es.close(); es = null; } setLive(''); }
+      if (status === 'closed') closed();
     }
+    renderUnusedHead();
     if (issued !== t.issued) { issued = t.issued; loadBatches(); }
     updateWarning();
+  }
+
+  // Once closed, the slips not used are void: the column says so.
+  function renderUnusedHead() {
+    if (status === 'closed') relabel($('th-unused'), 'run.voided', '已作废');
+    else relabel($('th-unused'), 'run.unused', '未使用');
+  }
+
+  // closed stops the live view: no more events, no live mark, the seal.
+  function closed() {
+    if (es) { es.close(); es = null; }
+    setLive('');
+    renderUnusedHead();
+    loadSealed();
+    loadBatches();
   }
 
   var liveState = '';
@@ -106,24 +153,29 @@
   }
 
   function connect() {
+    if (status === 'closed') { renderUnusedHead(); poll(false); return; }
     var url = '/api/v1' + base + '/events';
-    if (!window.EventSource) { // an old browser: poll instead
-      var poll = function () {
-        C.api('GET', base + '/turnout').then(function (r) { if (r.status === 200) renderTurnout(r.data); if (status !== 'closed') setTimeout(poll, 3000); });
-      };
-      poll();
-      return;
-    }
+    if (!window.EventSource) { poll(true); return; } // an old browser: poll instead
     setLive('connecting');
     es = new EventSource(url);
-    es.onopen = function () { setLive('on'); };
+    es.onopen = function () { if (es) setLive('on'); };
     es.onmessage = function (ev) {
+      if (!es) return;
       setLive('on');
       var t;
       try { t = JSON.parse(ev.data); } catch (e) { return; }
       renderTurnout(t);
     };
     es.onerror = function () { if (es) setLive('off'); };
+  }
+
+  // poll reads the turnout once, and again every 3 s while again is set and
+  // the meeting has not closed.
+  function poll(again) {
+    C.api('GET', base + '/turnout').then(function (r) {
+      if (r.status === 200) renderTurnout(r.data);
+      if (again && status !== 'closed') setTimeout(function () { poll(true); }, 3000);
+    });
   }
 
   function loadSealed() {
@@ -137,13 +189,25 @@
     });
   }
 
+  function two(n) { return (n < 10 ? '0' : '') + n; }
+  // when says when a batch was issued: 09:05 today, else 1月15日 09:05.
+  function when(iso) {
+    if (!iso) return '—';
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return '—';
+    var hm = two(d.getHours()) + ':' + two(d.getMinutes());
+    if (d.toDateString() === new Date().toDateString()) return hm;
+    return L((d.getMonth() + 1) + '月' + d.getDate() + '日 ', d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ') + hm;
+  }
+  function batchName(b) { return tt('batch.n', '第 {0} 批', b.number); }
+
   function loadBatches() {
     if (!canRun) return;
     C.api('GET', base + '/batches').then(function (r) {
       if (r.status !== 200) { msg('batch-msg', C.errorText(r.data), true); return; }
       var body = $('batches').querySelector('tbody');
       body.textContent = '';
-      if (!r.data.batches.length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: '5', 'class': 'hint', text: tt('batch.none', '还没有发出选票。') })]));
+      if (!r.data.batches.length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: '6', 'class': 'hint', text: tt('batch.none', '还没有发放选票。') })]));
       r.data.batches.forEach(function (b) {
         var state = b.revoked ? tt('batch.revoked', '已作废') + '（' + b.voided + '）' : tt('batch.ok', '有效');
         var cell = C.el('td', {});
@@ -152,23 +216,23 @@
           btn.addEventListener('click', function () { revoke(b); });
           cell.appendChild(btn);
         }
-        body.appendChild(C.el('tr', { 'data-batch': b.batch, 'class': b.revoked ? 'revoked' : '' }, [
-          C.el('td', { 'class': 'mono', text: b.batch }), C.el('td', { text: groupName(b.group) }),
-          C.el('td', { 'class': 'num', text: String(b.count) }), C.el('td', { text: state }), cell]));
+        body.appendChild(C.el('tr', { 'data-batch': b.batch, 'data-number': String(b.number), 'class': b.revoked ? 'revoked' : '' }, [
+          C.el('td', { 'class': 'batch-n', text: batchName(b) }), C.el('td', { 'class': 'issued-at', text: when(b.issued_at) }),
+          C.el('td', { text: groupName(b.group) }), C.el('td', { 'class': 'num', text: String(b.count) }), C.el('td', { text: state }), cell]));
       });
     });
   }
 
   function revoke(b) {
-    var text = '批次 ' + b.batch + '（' + groupName(b.group) + '，' + b.count + ' 张）中尚未使用的选票将全部作废，扫码后无法投票；已经投出的选票仍然有效。作废后不能恢复。';
-    if (C.lang() === 'en') text = 'The unused slips of batch ' + b.batch + ' (' + groupName(b.group) + ', ' + b.count + ' slips) become void and can no longer vote; ballots already cast still count. This cannot be undone.';
+    var text = tt('confirm.revokeText', '{0}（{1}，{2} 张，{3} 发出）中尚未使用的选票将全部作废，扫码后无法投票；已经投出的选票仍然有效。作废后不能恢复。',
+      batchName(b), groupName(b.group), b.count, when(b.issued_at));
     confirmDo(tt('confirm.revokeTitle', '作废这批选票？'), text, tt('confirm.revokeYes', '作废未使用的选票'), function () {
       C.api('POST', '/batches/' + enc(b.batch) + '/revoke').then(function (r) {
         if (r.status !== 200) { msg('batch-msg', C.errorText(r.data), true); return; }
-        msg('batch-msg', L('已作废 ' + r.data.revoked + ' 张未使用的选票。', r.data.revoked + ' unused slips voided.'));
+        msg('batch-msg', tt('batch.voided', '已作废 {0} 张未使用的选票。', r.data.revoked));
         loadBatches();
       });
-    });
+    }, { danger: true });
   }
 
   function updateWarning() {
@@ -182,31 +246,49 @@
       : '注意：' + host.name + '共有 ' + host.staff + ' 名干部职工，本会议连同这一批共 ' + total + ' 张选票，不足 50 张。考核办法要求 50 人以上的单位原则上不少于 50 人参加。';
   }
 
+  // fresh reads the turnout now, for a confirmation's numbers.
+  function fresh() {
+    return C.api('GET', base + '/turnout').then(function (r) {
+      if (r.status === 200) { turnout = r.data; return r.data; }
+      return turnout;
+    }, function () { return turnout; });
+  }
+
   function doOpen() {
-    confirmDo(tt('confirm.openTitle', '开始测评？'),
-      tt('confirm.openText', '开始后，本会议已发出的选票即可扫码投票；会议的参评类别和测评表不能再修改。测评进行中只显示投票人数，任何人（包括工作人员）都看不到计票结果。'),
-      tt('confirm.openYes', '开始测评'), function () {
-        C.api('POST', base + '/open').then(function (r) {
-          if (r.status !== 200) { msg('action-msg', C.errorText(r.data), true); return; }
-          msg('action-msg', L('测评已开始。', 'Voting is open.'));
-          status = 'open';
-          renderStatus();
-        });
-      });
+    fresh().then(function (t) {
+      var none = !t || !t.issued;
+      confirmDo(tt('confirm.openTitle', '开始测评？'),
+        tt('confirm.openText', '开始后，本会议已发出的选票即可扫码投票；会议的参评类别和测评表不能再修改。测评进行中只显示投票人数，任何人（包括工作人员）都看不到计票结果。'),
+        tt('confirm.openYes', '开始测评'), function () {
+          C.api('POST', base + '/open').then(function (r) {
+            if (r.status !== 200) { msg('action-msg', C.errorText(r.data), true); return; }
+            msg('action-msg', tt('act.opened', '测评已开始。'));
+            status = 'open';
+            renderStatus();
+          });
+        }, { warn: none ? tt('confirm.noSlips', '还没有打印任何选票。') : '' });
+    });
   }
 
   function doClose() {
-    confirmDo(tt('confirm.closeTitle', '结束测评并封存计票？'),
-      tt('confirm.closeText', '结束后任何人都不能再投票，未使用的选票作废；系统将重新清点账本中的全部选票，封存计票结果和摘要。此操作不能撤销。'),
-      tt('confirm.closeYes', '结束并封存'), function () {
-        C.api('POST', base + '/close').then(function (r) {
-          if (r.status !== 200) { msg('action-msg', C.errorText(r.data), true); return; }
-          msg('action-msg', L('测评已结束，计票已封存。', 'Voting closed; the tally is sealed.'));
-          status = 'closed';
-          renderStatus();
-          loadSealed();
-        });
-      });
+    fresh().then(function (t) {
+      var numbers = '';
+      if (t) {
+        var pct = t.issued ? Math.round(100 * t.cast / t.issued) : 0;
+        numbers = tt('confirm.closeNumbers', '目前已投 {0}/{1} 张（{2}%），结束后其余 {3} 张选票作废。', t.cast, t.issued, pct, Math.max(0, t.issued - t.cast));
+      }
+      confirmDo(tt('confirm.closeTitle', '结束测评并封存计票？'),
+        tt('confirm.closeText', '结束后任何人都不能再投票，未使用的选票作废；系统将把数据库中的选票重新清点一遍，封存计票结果和摘要。此操作不能撤销。'),
+        tt('confirm.closeYes', '结束并封存'), function () {
+          C.api('POST', base + '/close').then(function (r) {
+            if (r.status !== 200) { msg('action-msg', C.errorText(r.data), true); return; }
+            msg('action-msg', tt('act.closed', '测评已结束，计票已封存。'));
+            status = 'closed';
+            renderStatus();
+            closed();
+          });
+        }, { danger: true, numbers: numbers });
+    });
   }
 
   function load() {
@@ -223,6 +305,7 @@
       status = meeting.status;
       renderStatus();
       show('status-card', true);
+      show('screen-form', canRun);
       renderMeta();
       C.api('GET', '/cycles/' + enc(meeting.cycle) + '/units').then(function (u) {
         if (u.status !== 200) return;
@@ -243,11 +326,56 @@
     $('m-meta').textContent = parts.join(' · ');
   }
 
+  // The big screen gets a signed, expiring, read-only link: the projector
+  // PC needs no account. A refusal is shown beside the form.
+  var screenHours = 0;
+  function renderScreenLink() {
+    if (screenHours) $('screen-link').textContent = tt('run.screenOpen', '打开大屏幕（{0} 小时内有效，无需登录）', screenHours);
+  }
+  function makeScreenLink(ev) {
+    ev.preventDefault();
+    var input = $('screen-hours'), err = $('screen-hours-error');
+    var hours = Number(input.value);
+    err.textContent = '';
+    input.classList.remove('invalid');
+    msg('screen-msg', '');
+    if (!(hours >= 1 && hours <= 48 && Math.floor(hours) === hours)) {
+      err.textContent = tt('run.screenBadHours', '请填写 1 到 48 之间的整数小时数。');
+      input.classList.add('invalid');
+      input.focus();
+      return;
+    }
+    $('screen-make').disabled = true;
+    C.api('POST', base + '/screen-link', { hours: hours, show_results: $('screen-results').checked }).then(function (r) {
+      $('screen-make').disabled = false;
+      if (r.status !== 200 && r.status !== 201) {
+        var d = ((r.data && r.data.error && r.data.error.details) || []).filter(function (x) { return x.field === 'hours'; })[0];
+        if (d) { input.classList.add('invalid'); err.textContent = C.msg ? C.msg(r.data.error) : r.data.error.message; }
+        else msg('screen-msg', C.errorText(r.data), true);
+        return;
+      }
+      var a = $('screen-link');
+      screenHours = hours;
+      renderScreenLink();
+      a.href = r.data.path || r.data.url;
+      a.hidden = false;
+      a.focus();
+    }, function () {
+      $('screen-make').disabled = false;
+      msg('screen-msg', L('网络连接失败，请重试。', 'The network failed. Please try again.'), true);
+    });
+  }
+
   D.addEventListener('DOMContentLoaded', function () {
     root = $('run');
     base = '/cycles/' + enc(root.getAttribute('data-cycle')) + '/meetings/' + enc(root.getAttribute('data-meeting'));
-    D.addEventListener('cp:lang', function () { setLive(liveState); renderStatus(); renderMeta(); if (turnout) renderTurnout(turnout); loadBatches(); updateWarning(); });
+    D.addEventListener('cp:lang', function () {
+      setLive(liveState); renderStatus(); renderMeta(); if (turnout) renderTurnout(turnout); renderUnusedHead(); loadBatches(); updateWarning(); renderScreenLink();
+    });
     $('confirm').addEventListener('close', function () {
+      // A close event comes as a task of its own: the dialog may already be
+      // open again for the next question, whose answer is still to come.
+      if ($('confirm').open) return;
       var fn = pending;
       pending = null;
       if (fn && $('confirm').returnValue === 'ok') fn();
@@ -255,17 +383,7 @@
     $('open-btn').addEventListener('click', doOpen);
     $('close-btn').addEventListener('click', doClose);
     $('print-count').addEventListener('input', updateWarning);
-    // The big screen gets a signed, expiring, read-only link: the projector
-    // PC needs no account.
-    $('screen-make').addEventListener('click', function () {
-      C.api('POST', base + '/screen-link', { hours: 12, show_results: $('screen-results').checked }).then(function (r) {
-        if (r.status !== 200 && r.status !== 201) { $('batch-msg').textContent = C.errorText(r.data); return; }
-        var a = $('screen-link');
-        a.href = r.data.path || r.data.url;
-        a.hidden = false;
-        a.focus();
-      });
-    });
+    $('screen-form').addEventListener('submit', makeScreenLink);
     $('print-form').addEventListener('submit', function () {
       // The print page opens in a new window; the event stream brings the
       // new issued count, and with it the batch list.

@@ -5,21 +5,24 @@
  *
  * Hooks: body[data-state=connecting|pending|open|closed|lost|expired|denied],
  * #cast, #issued, #pct, #fill-total, #groups .group[data-group=CODE],
- * #status[data-status], #results (.sec[data-section=CODE]). */
+ * #status[data-status], #results (.sec[data-section=CODE], one shown at a
+ * time; #results[data-page], #pager "第 1/4 项"). */
 (function () {
   'use strict';
   var D = document, W = window;
   var T = {
     zh: { other: 'English', connecting: '正在连接…', pending: '测评尚未开始', open: '测评进行中', closed: '测评已结束',
-      lost: '连接中断，正在重连…', expired: '链接已过期', turnout: '投票进度', issued: '发出 {0} 张', cast: '已投 {0} 张',
+      lost: '连接中断，正在重连…', expired: '链接已过期', turnout: '投票进度', issued: '已发选票 {0} 张', cast: '已投 {0} 张',
       denied: '大屏幕链接无效或已过期', deniedText: '请会议工作人员在管理后台重新生成大屏幕链接。',
       expiredNote: '大屏幕链接已过期，请工作人员重新生成。', updated: '更新于 {0}', results: '测评结果（已封存）',
-      ballots: '有效票 {0} 张', tooFew: '票数过少，不公开各项结果。', subject: '对象', count: '票数', avg: '平均分', votes: '得票' },
+      ballots: '有效票 {0} 张', tooFew: '票数过少，不公开各项结果。', subject: '对象', count: '票数', avg: '平均分', votes: '得票',
+      item: '第 {0}/{1} 项', part: '（第 {0}/{1} 页）' },
     en: { other: '中文', connecting: 'Connecting…', pending: 'Voting has not started', open: 'Voting in progress', closed: 'Voting has ended',
       lost: 'Connection lost, reconnecting…', expired: 'Link expired', turnout: 'Turnout', issued: '{0} issued', cast: '{0} cast',
       denied: 'This screen link is invalid or has expired', deniedText: 'Ask the meeting staff to make a new screen link in the console.',
       expiredNote: 'The screen link has expired: ask the staff for a new one.', updated: 'Updated {0}', results: 'Results (sealed)',
-      ballots: '{0} ballots', tooFew: 'Too few ballots: sections are not shown.', subject: 'Subject', count: 'Answers', avg: 'Average', votes: 'Votes' }
+      ballots: '{0} ballots', tooFew: 'Too few ballots: sections are not shown.', subject: 'Subject', count: 'Answers', avg: 'Average', votes: 'Votes',
+      item: 'Item {0} of {1}', part: ' (page {0} of {1})' }
   };
   var lang = 'zh';
   try { lang = W.localStorage.getItem('cp.lang') === 'en' ? 'en' : 'zh'; } catch (e) { /* private mode */ }
@@ -96,38 +99,107 @@
     }).then(function (res) { if (res) renderResults(res); }, function () { /* keep the turnout */ });
   }
 
+  // The sealed result pages through its sections on the projector, one
+  // section at a time (a long one over several pages), PAGE_MS each: a
+  // table is never cut off and nobody has to scroll.
+  var PAGE_MS = 10000, pages = [], pageAt = 0, pageTimer = null, resizeTimer = null;
+
+  // sectionTable builds one section's table with the given subjects (rows).
+  function sectionTable(s, subjects) {
+    var table = el('table'), thead = el('thead'), head = el('tr'), body = el('tbody');
+    var opts = s.scale && s.scale.options ? s.scale.options.map(function (o) { return o.label; }) : [];
+    head.appendChild(el('th', '', t('subject')));
+    if (s.scale.type === 'grade') opts.forEach(function (o) { head.appendChild(el('th', 'n', o)); });
+    else if (s.scale.type === 'score') { head.appendChild(el('th', 'n', t('count'))); head.appendChild(el('th', 'n', t('avg'))); }
+    else head.appendChild(el('th', 'n', t('votes')));
+    thead.appendChild(head);
+    table.appendChild(thead);
+    subjects.forEach(function (j) {
+      var tr = el('tr');
+      tr.appendChild(el('td', '', j.name + (j.dimension ? ' · ' + j.dimension : '')));
+      if (s.scale.type === 'grade') opts.forEach(function (o) { tr.appendChild(el('td', 'n', String((j.counts || {})[o] || 0))); });
+      else if (s.scale.type === 'score') {
+        tr.appendChild(el('td', 'n', String(j.count || 0)));
+        tr.appendChild(el('td', 'n', j.count ? (Math.round(j.sum * 100 / j.count) / 100).toString() : '–'));
+      } else tr.appendChild(el('td', 'n', String(j.count || 0)));
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    return table;
+  }
+
+  function sectionBox(s, subjects) {
+    var sec = el('div', 'sec');
+    sec.setAttribute('data-section', s.section);
+    sec.appendChild(el('h2', '', s.title));
+    sec.appendChild(sectionTable(s, subjects));
+    return sec;
+  }
+
+  // paginate lays each section out in the stage and splits the subjects of
+  // one that does not fit into pages that do.
+  function paginate(res, stage) {
+    var out = [];
+    res.sections.forEach(function (s, si) {
+      var subjects = s.subjects || [];
+      var full = sectionBox(s, subjects);
+      stage.appendChild(full);
+      var room = stage.clientHeight, chunks = [];
+      if (full.offsetHeight <= room || subjects.length < 2) {
+        chunks.push(subjects);
+      } else {
+        var fixed = full.querySelector('h2').offsetHeight + full.querySelector('thead').offsetHeight + 8;
+        var rows = full.querySelectorAll('tbody tr'), used = fixed, chunk = [];
+        for (var i = 0; i < rows.length; i++) {
+          var h = rows[i].offsetHeight;
+          if (chunk.length && used + h > room) { chunks.push(chunk); chunk = []; used = fixed; }
+          chunk.push(subjects[i]);
+          used += h;
+        }
+        if (chunk.length) chunks.push(chunk);
+      }
+      stage.removeChild(full);
+      chunks.forEach(function (c, ci) {
+        var box = ci === 0 && chunks.length === 1 ? full : sectionBox(s, c);
+        box.hidden = true;
+        stage.appendChild(box);
+        out.push({ box: box, section: si, part: ci, parts: chunks.length });
+      });
+    });
+    return out;
+  }
+
+  function showPage(i) {
+    if (!pages.length) return;
+    pageAt = i % pages.length;
+    pages.forEach(function (p, j) { p.box.hidden = j !== pageAt; });
+    var p = pages[pageAt], n = result.sections.length, label = $('pager');
+    if (label) {
+      label.textContent = n > 1 || p.parts > 1 ? t('item', p.section + 1, n) + (p.parts > 1 ? t('part', p.part + 1, p.parts) : '') : '';
+    }
+    $('results').setAttribute('data-page', String(pageAt));
+  }
+
   function renderResults(res) {
     result = res;
     var box = $('results');
     box.textContent = '';
     box.hidden = false;
     D.body.setAttribute('data-has-results', '');
-    box.appendChild(el('h2', '', t('results') + ' · ' + t('ballots', res.ballots)));
+    var head = el('div', 'res-head');
+    head.appendChild(el('h2', '', t('results') + ' · ' + t('ballots', res.ballots)));
+    var pager = el('span', 'pager');
+    pager.id = 'pager';
+    head.appendChild(pager);
+    box.appendChild(head);
+    if (pageTimer) { clearInterval(pageTimer); pageTimer = null; }
+    pages = [];
     if (!res.sections || !res.sections.length) { box.appendChild(el('p', '', t('tooFew'))); return; }
-    res.sections.forEach(function (s) {
-      var sec = el('div', 'sec');
-      sec.setAttribute('data-section', s.section);
-      sec.appendChild(el('h2', '', s.title));
-      var table = el('table'), head = el('tr');
-      var opts = s.scale && s.scale.options ? s.scale.options.map(function (o) { return o.label; }) : [];
-      head.appendChild(el('th', '', t('subject')));
-      if (s.scale.type === 'grade') opts.forEach(function (o) { head.appendChild(el('th', '', o)); });
-      else if (s.scale.type === 'score') { head.appendChild(el('th', '', t('count'))); head.appendChild(el('th', '', t('avg'))); }
-      else head.appendChild(el('th', '', t('votes')));
-      table.appendChild(head);
-      (s.subjects || []).forEach(function (j) {
-        var tr = el('tr');
-        tr.appendChild(el('td', '', j.name + (j.dimension ? ' · ' + j.dimension : '')));
-        if (s.scale.type === 'grade') opts.forEach(function (o) { tr.appendChild(el('td', 'n', String((j.counts || {})[o] || 0))); });
-        else if (s.scale.type === 'score') {
-          tr.appendChild(el('td', 'n', String(j.count || 0)));
-          tr.appendChild(el('td', 'n', j.count ? (Math.round(j.sum * 100 / j.count) / 100).toString() : '–'));
-        } else tr.appendChild(el('td', 'n', String(j.count || 0)));
-        table.appendChild(tr);
-      });
-      sec.appendChild(table);
-      box.appendChild(sec);
-    });
+    var stage = el('div', 'stage');
+    box.appendChild(stage);
+    pages = paginate(res, stage);
+    showPage(pageAt);
+    if (pages.length > 1) pageTimer = setInterval(function () { showPage(pageAt + 1); }, PAGE_MS);
   }
 
   function expire() {
@@ -161,5 +233,10 @@
       applyLang();
     });
     if ($('cast')) connect();
+    // A new window size lays the pages out again.
+    W.addEventListener('resize', function () {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(function () { if (result) renderResults(result); }, 300);
+    });
   });
 })();

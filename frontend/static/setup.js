@@ -7,19 +7,25 @@
   'use strict';
   var C = window.Ceping, D = document;
   C.extend({
-    'setup.title': 'Year set-up', 'setup.intro': 'Work in order: units, then people, then target-task data, then the ballot forms. Edit in the tables, or fill in the Excel template and import it.',
-    'setup.step1': '1 Units', 'setup.step2': '2 People', 'setup.step3': '3 Target tasks', 'setup.step4': '4 Ballot forms ›',
-    'setup.units': '1 Units', 'setup.unitsHint': 'The towns and county departments assessed. The code (e.g. T01, D01) names the unit in people and target-task lists.',
+    'setup.title': 'Year set-up', 'setup.intro': 'Work in order: units, then people, then target-task data, then the ballot forms, and last the meetings. Edit in the tables, or fill in the Excel template and import it.',
+    'setup.step1': '1 Units', 'setup.step2': '2 People', 'setup.step3': '3 Target tasks', 'setup.step4': '4 Ballot forms ›', 'setup.step5': '5 Meetings ›',
+    'setup.units': '1 Units', 'setup.unitsHint': 'The towns and county departments assessed. The code (e.g. T01, D01) names the unit in people and target-task lists. The staff count drives the reminder that a unit of more than 50 staff needs at least 50 participants.',
     'setup.people': '2 People', 'setup.peopleHint': 'Leadership members and cadres to be rated, and recommendation candidates. Their unit must be in the list above.',
     'setup.targets': '3 Target tasks', 'setup.targetsHint': 'Indicators per unit: one row each (category, name, points, completion or score); adjustments and veto on rows of their own. Edit, add or delete rows here and press "Save target tasks", or fill in the template and import it (the import replaces all target-task data).',
     'setup.addRow': '+ Add a row', 'setup.saveUnits': 'Save units', 'setup.savePeople': 'Save people', 'setup.dirty': 'Unsaved changes',
     'imp.from': 'Import from a spreadsheet:', 'imp.xlsx': 'Excel template', 'imp.csv': 'CSV template', 'imp.choose': 'Choose file',
-    'imp.limit': '.xlsx or .csv, at most 1 MiB', 'imp.confirm': 'Import', 'imp.cancel': 'Cancel', 'imp.checking': 'Checking the file…',
-    'imp.tooBig': 'The file is over 1 MiB: delete extra sheets or split it.', 'imp.bad': 'The file has problems; nothing was imported. Fix these cells and choose the file again:',
+    'imp.limit': 'Excel or CSV file, at most 1 MB', 'imp.confirm': 'Import', 'imp.cancel': 'Cancel', 'imp.checking': 'Checking the file…',
+    'imp.tooBig': 'The file is over 1 MB: delete extra sheets or split it.', 'imp.bad': 'The file has problems; nothing was imported. Fix these cells and choose the file again:',
+    'imp.checked': 'File "{0}" checked: {1} {2}. Importing replaces the {3} {2} there are now.', 'imp.done': 'Imported {0} {1}.',
     'col.code': 'Code', 'col.name': 'Name', 'col.kind': 'Kind', 'col.staff': 'Staff', 'col.pname': 'Name', 'col.unit': 'Unit', 'col.post': 'Post', 'col.leader': 'Leadership',
+    'col.staffHint': 'Used for the reminder: a unit of more than 50 staff needs at least 50 participants.',
+    'row.confirm': 'Delete the row "{0}"? It takes effect when saved.', 'net.error': 'Network connection failed; please try again.',
+    'units.none': 'No units yet: press "Add a row" to enter them one by one, or fill in the template and import it.',
+    'people.none': 'No people yet: press "Add a row" to enter them one by one, or fill in the template and import it.',
+    'row.n': 'Row {0}', 'noun.units': 'units', 'noun.people': 'people',
     'kind.town': 'Town', 'kind.department': 'Department', 'common.delete': 'Delete', 'saved': 'Saved.',
     't.unit': 'Unit', 't.category': 'Category', 't.name': 'Indicator / reason', 't.points': 'Points', 't.completion': 'Completion %', 't.score': 'Score', 't.loss': 'Major loss',
-    'setup.saveTargets': 'Save target tasks', 'noun.targets': 'units with target tasks',
+    'setup.saveTargets': 'Save target tasks', 'noun.targets': 'units with target tasks', 't.adjHint': 'e.g. a provincial commendation',
     't.none': 'No target-task data yet: add rows here, or fill in the template and import it.',
     't.missing': 'These units have no target-task data yet; their target score counts as 0: {0}',
     't.needUnit': 'choose the unit', 't.needCategory': 'choose the category', 't.needPoints': 'enter the points (a number)',
@@ -39,17 +45,17 @@
 
   function columns(kind) {
     if (kind === 'units') return [
-      { key: 'code', zh: '编码', en: 'col.code', type: 'text', ph: 'T01' },
-      { key: 'name', zh: '名称', en: 'col.name', type: 'text', ph: '城关镇' },
+      { key: 'code', zh: '编码', en: 'col.code', type: 'text', ph: '如：T01' },
+      { key: 'name', zh: '名称', en: 'col.name', type: 'text', ph: '如：城关镇' },
       { key: 'kind', zh: '类型', en: 'col.kind', type: 'select', options: function () { return [['town', T('kind.town', '镇')], ['department', T('kind.department', '部门')]]; } },
-      { key: 'staff', zh: '人数', en: 'col.staff', type: 'number', narrow: true }];
+      { key: 'staff', zh: '干部职工人数', en: 'col.staff', type: 'number', narrow: true, hint: ['col.staffHint', '用于提醒：50 人以上的单位，参会人数不少于 50 人'] }];
     return [
-      { key: 'code', zh: '编码', en: 'col.code', type: 'text', ph: 'P01' },
-      { key: 'name', zh: '姓名', en: 'col.pname', type: 'text', ph: '张三' },
+      { key: 'code', zh: '编码', en: 'col.code', type: 'text', ph: '如：P01' },
+      { key: 'name', zh: '姓名', en: 'col.pname', type: 'text', ph: '如：张三' },
       { key: 'unit', zh: '所属单位', en: 'col.unit', type: 'select', options: function () {
         return [['', '—']].concat(state.units.filter(function (u) { return u.code; }).map(function (u) { return [u.code, u.code + ' ' + u.name]; }));
       } },
-      { key: 'post', zh: '职务', en: 'col.post', type: 'text', ph: '党委书记' },
+      { key: 'post', zh: '职务', en: 'col.post', type: 'text', ph: '如：党委书记' },
       { key: 'leader', zh: '班子成员', en: 'col.leader', type: 'checkbox' }];
   }
   function blank(kind) { return kind === 'units' ? { code: '', name: '', kind: 'town', staff: 0 } : { code: '', name: '', unit: '', post: '', leader: false }; }
@@ -64,7 +70,11 @@
     var tbl = D.getElementById(kind + '-table'), cols = columns(kind);
     tbl.textContent = '';
     var head = C.el('tr', {}, [C.el('th', { text: '#' })]);
-    cols.forEach(function (c) { head.appendChild(C.el('th', { text: T(c.en, c.zh) })); });
+    cols.forEach(function (c) {
+      var th = C.el('th', { text: T(c.en, c.zh) });
+      if (c.hint) th.setAttribute('title', T(c.hint[0], c.hint[1]));
+      head.appendChild(th);
+    });
     head.appendChild(C.el('th', { text: '' }));
     tbl.appendChild(C.el('thead', {}, [head]));
     var body = C.el('tbody');
@@ -98,7 +108,7 @@
       var del = C.el('button', { type: 'button', 'class': 'danger', text: T('common.delete', '删除') });
       del.addEventListener('click', function () {
         var label = row.name || row.code || ('#' + (i + 1));
-        if ((row.code || row.name) && !confirm('删除“' + label + '”这一行？保存后生效。 (Delete this row? It takes effect when saved.)')) return;
+        if ((row.code || row.name) && !confirm(T('row.confirm', '删除“{0}”这一行？保存后生效。', label))) return;
         state[kind].splice(i, 1);
         setDirty(kind, true);
         renderList(kind);
@@ -107,11 +117,16 @@
       body.appendChild(tr);
     });
     if (!state[kind].length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: String(cols.length + 2), 'class': 'muted',
-      text: kind === 'units' ? '还没有单位：点“添加一行”逐个填写，或下载模板填好后导入。 (No units yet.)' : '还没有人员：点“添加一行”逐个填写，或下载模板填好后导入。 (No people yet.)' })]));
+      text: kind === 'units' ? T('units.none', '还没有单位：点“添加一行”逐个填写，或下载模板填好后导入。') : T('people.none', '还没有人员：点“添加一行”逐个填写，或下载模板填好后导入。') })]));
     tbl.appendChild(body);
   }
 
   function say(kind, text, ok) { var m = D.getElementById(kind + '-msg'); m.textContent = text; m.className = 'msg ' + (ok ? 'ok' : 'bad'); }
+  // msgOf is a message or detail in the page's language.
+  function msgOf(x) { return x ? C.pick(x.message || '', x.message_en || x.message || '') : ''; }
+  // place is where a detail's field says the problem is, when a clerk can
+  // read it ("第 3 行 B 列"); never an API path such as "[2].unit".
+  function place(d) { return d.field && /[\u4e00-\u9fff]/.test(d.field) ? d.field + '：' : ''; }
 
   // showErrors marks the cells the API's details name ("[3].kind") and
   // lists the rest.
@@ -121,7 +136,7 @@
     (e.details || []).forEach(function (d) {
       var m = /^\[(\d+)\]\.(\w+)/.exec(d.field || '');
       var tr = m && tbl.querySelector('tbody tr[data-index="' + m[1] + '"]');
-      if (!tr) { rest.push((d.field ? d.field + '：' : '') + d.message); return; }
+      if (!tr) { rest.push(place(d) + msgOf(d)); return; }
       var input = tr.querySelector('[data-key="' + m[2] + '"]');
       if (input) input.classList.add('invalid');
       var col = cols.filter(function (c) { return c.key === m[2]; })[0];
@@ -131,9 +146,9 @@
         tr.parentNode.insertBefore(note, tr.nextSibling);
       }
       var cell = note.lastChild;
-      cell.appendChild(C.el('div', { text: '第 ' + (Number(m[1]) + 1) + ' 行' + (col ? '「' + col.zh + '」' : '') + '：' + d.message }));
+      cell.appendChild(C.el('div', { text: T('row.n', '第 {0} 行', Number(m[1]) + 1) + (col ? '「' + T(col.en, col.zh) + '」' : '') + '：' + msgOf(d) }));
     });
-    say(kind, e.message ? e.message + (rest.length ? '\n· ' + rest.join('\n· ') : '') : C.errorText(data), false);
+    say(kind, e.message ? msgOf(e) + (rest.length ? '\n· ' + rest.join('\n· ') : '') : C.errorText(data), false);
     var first = tbl.querySelector('.invalid');
     if (first) first.focus();
   }
@@ -227,7 +242,7 @@
     });
     return out.concat([[ADJ, '加减分'], [VETO, '一票否决']]);
   }
-  function catName(c) { return c === ADJ ? '加减分' : c === VETO ? '一票否决' : CAT[c] ? CAT[c] + '（' + c + '）' : c; }
+  function catName(c) { return c === ADJ ? '加减分' : c === VETO ? '一票否决' : CAT[c] || c; }
   function fmt(x) { return x == null || x === '' ? '' : String(x); }
   function pct(x) { return x == null ? '' : String(Math.round(x * 1e8) / 1e6); }
   var TCOLS = [['unit', 't.unit', '单位'], ['category', 't.category', '类别'], ['name', 't.name', '指标名称 / 事由'], ['points', 't.points', '分值'],
@@ -264,9 +279,9 @@
       var inputs = {
         unit: select(unitOptions, row.unit),
         category: select(catOptions(row.unit), row.cat),
-        name: C.el('input', { type: 'text', value: row.name, placeholder: special === 'adj' ? '加减分事由' : special ? '' : '如 财政收入' }),
-        points: numberInput(fmt(row.points), special === 'adj' ? { placeholder: '如 1 或 -0.5' } : { min: '0' }),
-        completion: numberInput(pct(row.completion), { min: '0', placeholder: '如 95' }),
+        name: C.el('input', { type: 'text', value: row.name, placeholder: special === 'adj' ? '如：获省级表彰' : special ? '' : '如：财政收入' }),
+        points: numberInput(fmt(row.points), special === 'adj' ? { placeholder: '如：1 或 -0.5' } : { min: '0' }),
+        completion: numberInput(pct(row.completion), { min: '0', placeholder: '如：95' }),
         score: numberInput(fmt(row.score), { min: '0', max: '100' }),
         major_loss: C.el('input', { type: 'checkbox' })
       };
@@ -307,7 +322,8 @@
       var del = C.el('button', { type: 'button', 'class': 'danger', text: T('common.delete', '删除') });
       del.addEventListener('click', function () {
         var label = row.name || catName(row.cat);
-        if ((row.name || row.points != null) && !confirm('删除“' + (row.unit ? row.unit + ' ' : '') + label + '”这一行？保存后生效。 (Delete this row? It takes effect when saved.)')) return;
+        var u = unitOf(row.unit);
+        if ((row.name || row.points != null) && !confirm(T('row.confirm', '删除“{0}”这一行？保存后生效。', (u ? u.name + ' ' : row.unit ? row.unit + ' ' : '') + label))) return;
         state.rows.splice(i, 1);
         setDirty('targets', true);
         renderTargets();
@@ -347,12 +363,12 @@
       note = C.el('tr', { 'class': 'row-error', 'data-for': String(i) }, [C.el('td', {}), C.el('td', { colspan: String(TCOLS.length + 1), 'class': 'field-error' })]);
       tr.parentNode.insertBefore(note, tr.nextSibling);
     }
-    note.lastChild.appendChild(C.el('div', { text: '第 ' + (i + 1) + ' 行' + (keys.length ? '「' + keys.map(tcolName).join('」「') + '」' : '') + '：' + text }));
+    note.lastChild.appendChild(C.el('div', { text: T('row.n', '第 {0} 行', i + 1) + (keys.length ? '「' + keys.map(tcolName).join('」「') + '」' : '') + '：' + text }));
     return true;
   }
   // translate adds the Chinese name to category codes in an API message.
   function translate(msg) {
-    return String(msg || '').replace(/类别 (?:category )?"?([a-z_]+)"? /g, function (all, c) { return CAT[c] ? all.replace(c, CAT[c] + '（' + c + '）') : all; })
+    return String(msg || '').replace(/类别 (?:category )?"?([a-z_]+)"? /g, function (all, c) { return CAT[c] ? '类别“' + CAT[c] + '”' : all; })
       .replace(/ town 类单位/g, '镇').replace(/ department 类单位/g, '部门');
   }
   // showTargetErrors puts each of the API's details ("targets[2].indicators[1].points",
@@ -375,9 +391,9 @@
         placed = markTarget(rows.length ? rows[rows.length - 1] : o.first, rows.length ? 'points' : 'category', text);
       } else if (o && m[2] === 'adjustments' && m[3] != null) placed = markTarget(o.adjustments[Math.min(Number(m[3]), o.adjustments.length - 1)], 'points', text);
       else if (o) placed = markTarget(o.first, '', text);
-      if (!placed) rest.push((d.field ? d.field + '：' : '') + translate(d.message));
+      if (!placed) rest.push(place(d) + translate(msgOf(d)));
     });
-    say('targets', (translate(e.message) || C.errorText(data)) + (rest.length ? '\n· ' + rest.join('\n· ') : ''), false);
+    say('targets', (translate(msgOf(e)) || C.errorText(data)) + (rest.length ? '\n· ' + rest.join('\n· ') : ''), false);
     var first = D.querySelector('#targets-table .invalid');
     if (first) first.focus();
   }
@@ -415,7 +431,7 @@
         return;
       }
       showTargetErrors(r.data, t.from);
-    }, function () { button.disabled = false; say('targets', '网络连接失败，请重试 (network error)', false); });
+    }, function () { button.disabled = false; say('targets', T('net.error', '网络连接失败，请重试。'), false); });
   }
 
   // The import bar: template links, a file input, a dry run, then confirm.
@@ -429,7 +445,7 @@
     box.appendChild(C.el('a', { 'class': 'button', href: tpl, download: '', 'data-i18n': 'imp.xlsx', 'data-zh': '下载 Excel 模板', text: T('imp.xlsx', '下载 Excel 模板') }));
     box.appendChild(C.el('a', { 'class': 'button', href: tpl + '?format=csv', download: '', 'data-i18n': 'imp.csv', 'data-zh': 'CSV 模板', text: T('imp.csv', 'CSV 模板') }));
     box.appendChild(C.el('label', { 'class': 'file' }, [C.el('span', { 'data-i18n': 'imp.choose', 'data-zh': '选择文件', text: T('imp.choose', '选择文件') }), input]));
-    box.appendChild(C.el('span', { 'class': 'hint', 'data-i18n': 'imp.limit', 'data-zh': '.xlsx 或 .csv，不超过 1 MiB', text: T('imp.limit', '.xlsx 或 .csv，不超过 1 MiB') }));
+    box.appendChild(C.el('span', { 'class': 'hint', 'data-i18n': 'imp.limit', 'data-zh': 'Excel 或 CSV 文件，不超过 1 MB', text: T('imp.limit', 'Excel 或 CSV 文件，不超过 1 MB') }));
     box.parentNode.insertBefore(preview, box.nextSibling);
     input.addEventListener('change', function () {
       var f = input.files && input.files[0];
@@ -437,13 +453,12 @@
       preview.hidden = false;
       preview.className = 'preview';
       preview.textContent = T('imp.checking', '正在检查文件…');
-      if (f.size > 1048576 - 4096) { preview.className = 'preview bad'; preview.textContent = T('imp.tooBig', '文件超过 1 MiB，请删去多余的工作表或拆分后分批导入。'); input.value = ''; return; }
+      if (f.size > 1048576 - 4096) { preview.className = 'preview bad'; preview.textContent = T('imp.tooBig', '文件超过 1 MB，请删去多余的工作表或拆分后分批导入。'); input.value = ''; return; }
       upload(kind, f, true).then(function (r) {
         if (r.status !== 200) { problems(preview, r.data); input.value = ''; return; }
         var had = state[kind].length, n = r.data.count;
         preview.textContent = '';
-        preview.appendChild(C.el('p', { text: '文件“' + f.name + '”检查通过：共 ' + n + ' ' + NOUN[kind][0] + '。导入后将替换现有的 ' + had + ' ' + NOUN[kind][0] + '。' +
-          ' (File checked: ' + n + ' ' + NOUN[kind][1] + '; importing replaces the ' + had + ' there are now.)' }));
+        preview.appendChild(C.el('p', { text: T('imp.checked', '文件“{0}”检查通过：共 {1} {2}。导入后将替换现有的 {3} {2}。', f.name, n, T('noun.' + kind, NOUN[kind][0]), had) }));
         var ok = C.el('button', { type: 'button', 'class': 'primary', id: kind + '-confirm', text: T('imp.confirm', '确认导入') });
         var no = C.el('button', { type: 'button', text: T('imp.cancel', '取消') });
         preview.appendChild(C.el('div', { 'class': 'actions' }, [ok, no]));
@@ -454,7 +469,7 @@
             input.value = '';
             if (r2.status !== 200) { problems(preview, r2.data); return; }
             preview.className = 'preview';
-            preview.textContent = '已导入 ' + r2.data.count + ' ' + NOUN[kind][0] + '。 (Imported ' + r2.data.count + ' ' + NOUN[kind][1] + '.)';
+            preview.textContent = T('imp.done', '已导入 {0} {1}。', r2.data.count, T('noun.' + kind, NOUN[kind][0]));
             setDirty(kind, false);
             load(kind);
           });
@@ -466,9 +481,9 @@
     preview.className = 'preview bad';
     preview.textContent = '';
     var e = (data && data.error) || { message: String(data) };
-    preview.appendChild(C.el('p', { text: e.message }));
+    preview.appendChild(C.el('p', { text: msgOf(e) }));
     var list = C.el('ul', { 'class': 'problems' });
-    (e.details || []).forEach(function (d) { list.appendChild(C.el('li', { text: (d.field ? d.field + '：' : '') + d.message })); });
+    (e.details || []).forEach(function (d) { list.appendChild(C.el('li', { text: place(d) + msgOf(d) })); });
     if ((e.details || []).length) preview.appendChild(list);
   }
   function upload(kind, file, dry) {
@@ -480,7 +495,7 @@
       if (r.status === 401) location.href = '/console/login?next=' + encodeURIComponent(location.pathname);
       var ct = r.headers.get('Content-Type') || '';
       return (ct.indexOf('json') >= 0 ? r.json() : r.text()).then(function (d) { return { status: r.status, data: d }; });
-    }, function () { return { status: 0, data: { error: { message: '网络连接失败，请重试 (network error)' } } }; });
+    }, function () { return { status: 0, data: { error: { message: T('net.error', '网络连接失败，请重试。') } } }; });
   }
 
   D.addEventListener('DOMContentLoaded', function () {

@@ -1,71 +1,148 @@
-/* Accounts (admin): list, add, delete. */
+/* Accounts (admin): list, add, name, reset a password, delete.
+ * Hooks: #users tr[data-user], tr.user-edit[data-for][data-edit=password|name],
+ * #new-user, #new-user-msg, #list-msg. */
 (function () {
   'use strict';
   var C = window.Ceping, D = document;
   C.extend({
-    'users.title': 'Accounts', 'users.list': 'Accounts', 'users.name': 'User name', 'users.role': 'Role', 'users.actions': 'Actions',
-    'users.roles': 'Admin: sets up years, forms and meetings, sees all results. Assessment group: runs the meetings assigned to it. Read-only: reads results.',
+    'users.title': 'Accounts', 'users.list': 'Accounts', 'users.name': 'Login name', 'users.role': 'Role', 'users.actions': 'Actions',
+    'users.display': 'Name', 'users.displayOpt': 'Name (optional)', 'users.displayHint': 'shown in the meeting staff list',
+    'users.roles': 'Admin: sets up years, forms and meetings, sees all results. Assessment group: runs the meetings assigned to it (issues slips, starts and ends the assessment). Read-only: reads results. When someone forgets their password, an admin presses "Reset password", sets a new one and tells them.',
     'users.add': 'Add an account', 'users.password': 'Initial password', 'users.create': 'Add', 'users.gen': 'Generate password',
-    'users.nameHint': 'letters, digits, _ . - (e.g. zhang)', 'users.pwHint': 'at least 8 characters; tell the person',
-    'role.admin': 'Admin', 'role.group': 'Assessment group', 'role.viewer': 'Read-only', 'users.delete': 'Delete', 'users.you': '(you)',
-    'users.confirm': 'Delete account {name}? This cannot be undone.', 'users.deleted': 'Deleted {name}.', 'users.created': 'Added {name}.'
+    'users.nameHint': 'letters or digits, e.g. zhangsan', 'users.pwHint': 'at least 8 characters; tell the person',
+    'users.delete': 'Delete', 'users.you': '(you)', 'users.reset': 'Reset password', 'users.rename': 'Edit name', 'users.own': 'Change my password',
+    'users.newPw': 'New password for {0}', 'users.setPw': 'Set password', 'users.cancel': 'Cancel', 'users.save': 'Save',
+    'users.nameFor': 'Name of {0}', 'users.pwDone': 'The password of {0} is reset. Tell the person the new password.',
+    'users.renamed': 'Saved the name of {0}.', 'users.pwShort': 'At least 8 characters.',
+    'users.asciiName': 'Login names use letters or digits (e.g. zhangsan); put the person\'s name under "Name".',
+    'users.confirm': 'Delete account {0}? This cannot be undone.', 'users.deleted': 'Deleted {0}.', 'users.created': 'Added {0}.'
   });
   var T = C.t;
   var ROLE = { admin: ['role.admin', '管理员'], group: ['role.group', '考核组'], viewer: ['role.viewer', '只读'] };
+  var LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
   function roleName(r) { return ROLE[r] ? T(ROLE[r][0], ROLE[r][1]) : r; }
-  var users = [];
-  function render() {
-    var body = D.querySelector('#users tbody');
-    body.textContent = '';
-    var me = D.body.getAttribute('data-user');
-    users.forEach(function (u) {
-      var del = C.el('button', { type: 'button', 'class': 'danger', 'data-name': u.name, text: T('users.delete', '删除') });
-      if (u.name === me) del.disabled = true;
-      del.addEventListener('click', function () { remove(u.name); });
-      body.appendChild(C.el('tr', { 'data-user': u.name }, [
-        C.el('td', { text: u.name + (u.name === me ? ' ' + T('users.you', '（当前账号）') : '') }),
-        C.el('td', { text: roleName(u.role) }), C.el('td', {}, [del])]));
-    });
-  }
-  function load() {
-    return C.api('GET', '/users').then(function (r) {
-      var msg = D.getElementById('list-msg');
-      if (r.status !== 200) { msg.textContent = C.errorText(r.data); msg.className = 'msg bad'; return; }
-      users = r.data.users || [];
-      render();
-    });
-  }
-  function say(id, text, ok) { var m = D.getElementById(id); m.textContent = text; m.className = 'msg ' + (ok ? 'ok' : 'bad'); }
-  function remove(name) {
-    if (!confirm(T('users.confirm', '确定删除账号 {name} 吗？删除后不能恢复。').replace('{name}', name))) return;
-    C.api('DELETE', '/users/' + encodeURIComponent(name)).then(function (r) {
-      if (r.status === 204) { say('list-msg', T('users.deleted', '已删除 {name}。').replace('{name}', name), true); load(); }
-      else say('list-msg', C.errorText(r.data), false);
-    });
-  }
+  // detailText is a detail's message in the page's language.
+  function detailText(d) { return C.pick(d.message, d.message_en || d.message); }
+  var users = [], open = null; // open: {name, kind} of the row editor shown
+  function $(id) { return D.getElementById(id); }
+  function say(id, text, ok) { var m = $(id); m.textContent = text; m.className = 'msg ' + (ok ? 'ok' : 'bad'); }
   function password() {
     var chars = 'abcdefghijkmnpqrstuvwxyz23456789', a = new Uint8Array(12), s = '';
     crypto.getRandomValues(a);
     for (var i = 0; i < a.length; i++) s += chars[a[i] % chars.length];
     return s;
   }
+
+  // editor is the row under an account's row: a new password, or its name.
+  function editor(u, kind) {
+    var input = C.el('input', kind === 'password' ? { type: 'text', autocomplete: 'new-password', minlength: '8', maxlength: '72', 'aria-label': T('users.newPw', '{0} 的新密码', u.name) }
+      : { type: 'text', maxlength: '32', placeholder: '如：张三', value: u.display_name || '', 'aria-label': T('users.nameFor', '{0} 的姓名', u.name) });
+    var err = C.el('small', { 'class': 'field-error' });
+    var ok = C.el('button', { type: 'submit', 'class': 'primary', text: kind === 'password' ? T('users.setPw', '设为新密码') : T('users.save', '保存') });
+    var no = C.el('button', { type: 'button', text: T('users.cancel', '取消') });
+    var kids = [C.el('label', {}, [C.el('span', { text: kind === 'password' ? T('users.newPw', '{0} 的新密码', u.name) : T('users.nameFor', '{0} 的姓名', u.name) }), input, err])];
+    var actions = C.el('div', { 'class': 'actions' }, [ok]);
+    if (kind === 'password') {
+      var gen = C.el('button', { type: 'button', text: T('users.gen', '生成密码') });
+      gen.addEventListener('click', function () { input.value = password(); });
+      actions.appendChild(gen);
+    }
+    actions.appendChild(no);
+    kids.push(actions);
+    var form = C.el('form', { 'class': 'form inline', novalidate: '' }, kids);
+    no.addEventListener('click', function () { open = null; render(); });
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      err.textContent = '';
+      var req;
+      if (kind === 'password') {
+        if (input.value.length < 8) { err.textContent = T('users.pwShort', '新密码至少 8 个字符。'); input.focus(); return; }
+        req = C.api('PUT', '/users/' + encodeURIComponent(u.name) + '/password', { password: input.value });
+      } else {
+        req = C.api('PATCH', '/users/' + encodeURIComponent(u.name), { display_name: input.value.trim() });
+      }
+      ok.disabled = true;
+      req.then(function (r) {
+        ok.disabled = false;
+        if (r.status === 204 || r.status === 200) {
+          open = null;
+          say('list-msg', kind === 'password' ? T('users.pwDone', '已重置 {0} 的密码。请把新密码告知本人。', u.name) : T('users.renamed', '已保存 {0} 的姓名。', u.name), true);
+          load();
+          return;
+        }
+        var ds = (r.data && r.data.error && r.data.error.details) || [];
+        err.textContent = ds.length ? ds.map(detailText).join('；') : C.errorText(r.data);
+      });
+    });
+    setTimeout(function () { input.focus(); }, 0);
+    return C.el('tr', { 'class': 'user-edit', 'data-for': u.name, 'data-edit': kind }, [C.el('td', { colspan: '4' }, [form])]);
+  }
+
+  function render() {
+    var body = D.querySelector('#users tbody');
+    body.textContent = '';
+    var me = D.body.getAttribute('data-user');
+    users.forEach(function (u) {
+      var own = u.name === me, buttons = [];
+      if (own) buttons.push(C.el('a', { 'class': 'button', href: '/console/password', text: T('users.own', '修改我的密码') }));
+      else {
+        var reset = C.el('button', { type: 'button', 'data-action': 'reset', text: T('users.reset', '重置密码') });
+        reset.addEventListener('click', function () { open = { name: u.name, kind: 'password' }; render(); });
+        buttons.push(reset);
+      }
+      var rename = C.el('button', { type: 'button', 'data-action': 'rename', text: T('users.rename', '修改姓名') });
+      rename.addEventListener('click', function () { open = { name: u.name, kind: 'name' }; render(); });
+      buttons.push(rename);
+      var del = C.el('button', { type: 'button', 'class': 'danger', 'data-name': u.name, 'data-action': 'delete', text: T('users.delete', '删除') });
+      if (own) del.disabled = true;
+      del.addEventListener('click', function () { remove(u.name); });
+      buttons.push(del);
+      // data-label: the column's name, shown above the value on a phone.
+      body.appendChild(C.el('tr', { 'data-user': u.name }, [
+        C.el('td', { 'data-label': T('users.name', '登录名'), text: u.name + (own ? ' ' + T('users.you', '（当前账号）') : '') }),
+        C.el('td', { 'data-label': T('users.display', '姓名'), text: u.display_name || '—' }),
+        C.el('td', { 'data-label': T('users.role', '角色'), text: roleName(u.role) }),
+        C.el('td', { 'class': 'actions-cell' }, [C.el('div', { 'class': 'row-actions' }, buttons)])]));
+      if (open && open.name === u.name) body.appendChild(editor(u, open.kind));
+    });
+  }
+  function load() {
+    return C.api('GET', '/users').then(function (r) {
+      if (r.status !== 200) { say('list-msg', C.errorText(r.data), false); return; }
+      users = r.data.users || [];
+      render();
+    });
+  }
+  function remove(name) {
+    if (!confirm(T('users.confirm', '确定删除账号 {0} 吗？删除后不能恢复。', name))) return;
+    C.api('DELETE', '/users/' + encodeURIComponent(name)).then(function (r) {
+      if (r.status === 204) { say('list-msg', T('users.deleted', '已删除 {0}。', name), true); load(); }
+      else say('list-msg', C.errorText(r.data), false);
+    });
+  }
   D.addEventListener('DOMContentLoaded', function () {
     D.addEventListener('cp:lang', function () { render(); });
     load();
-    var f = D.getElementById('new-user');
-    D.getElementById('gen-pw').addEventListener('click', function () { f.password.value = password(); });
+    var f = $('new-user'), field = function (n) { return f.elements.namedItem(n); };
+    $('gen-pw').addEventListener('click', function () { field('password').value = password(); });
+    function slot(name) { return f.querySelector('.field-error[data-for="' + name + '"]'); }
+    // A Chinese name typed as the login name: say where it goes at once.
+    field('name').addEventListener('input', function () {
+      var v = field('name').value.trim();
+      slot('name').textContent = v && !LOGIN.test(v) ? T('users.asciiName', '登录名请用字母或数字（如 zhangsan），姓名填在“姓名”一栏') : '';
+    });
     f.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var errs = f.querySelectorAll('.field-error');
       for (var i = 0; i < errs.length; i++) errs[i].textContent = '';
-      var body = { name: f.name.value.trim(), role: f.role.value, password: f.password.value };
+      var body = { name: field('name').value.trim(), display_name: field('display_name').value.trim(), role: field('role').value, password: field('password').value };
       C.api('POST', '/users', body).then(function (r) {
-        if (r.status === 201) { say('new-user-msg', T('users.created', '已添加 {name}。').replace('{name}', body.name), true); f.reset(); load(); return; }
-        say('new-user-msg', C.errorText(r.data), false);
-        ((r.data && r.data.error && r.data.error.details) || []).forEach(function (d) {
-          var slot = f.querySelector('.field-error[data-for="' + d.field + '"]');
-          if (slot) slot.textContent = d.message;
-        });
+        if (r.status === 201) { say('new-user-msg', T('users.created', '已添加 {0}。', body.name), true); f.reset(); load(); return; }
+        var ds = (r.data && r.data.error && r.data.error.details) || [], placed = 0;
+        ds.forEach(function (d) { var s = slot(d.field); if (s) { s.textContent = detailText(d); placed++; } });
+        // The fields say what is wrong; the line below the form says so once.
+        var e = (r.data && r.data.error) || {};
+        say('new-user-msg', placed === ds.length && e.message ? C.pick(e.message, e.message_en || e.message) : C.errorText(r.data), false);
       });
     });
   });
