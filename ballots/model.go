@@ -132,8 +132,11 @@ func (v *validator) add(field, format string, args ...any) {
 }
 
 func (v *validator) code(field, s string) {
-	if !codeRE.MatchString(s) {
-		v.add(field, "编码 %q 无效：须为 1–64 位字母、数字、_ . -，以字母或数字开头 (invalid code)", s)
+	switch {
+	case s == "":
+		v.add(field, "请填写编码，如 T01 (enter a code)")
+	case !codeRE.MatchString(s):
+		v.add(field, "编码 %q 不能用：请用字母或数字（可加 _ . -），最多 64 位，如 T01 (invalid code)", s)
 	}
 }
 
@@ -152,7 +155,12 @@ func (v *validator) err(what string) error {
 	if len(v.details) == 0 {
 		return nil
 	}
-	return &Error{Code: EInvalid, Message: fmt.Sprintf("%s有 %d 处错误，请修改后重新提交 (%d problems)", what, len(v.details), len(v.details)), Details: v.details}
+	n := len(v.details)
+	en := fmt.Sprintf("%d problems", n)
+	if n == 1 {
+		en = "1 problem"
+	}
+	return &Error{Code: EInvalid, Message: fmt.Sprintf("%s有 %d 处错误，请修改后重新提交 (%s)", what, n, en), Details: v.details}
 }
 
 func oneOf(s string, list []string) bool {

@@ -100,7 +100,7 @@ func (s *Service) notWaiting(ctx context.Context, ps PaperStore, meetingID int64
 	return nil
 }
 
-var errKeyedTwice = Errorf(EConflict, "这张票的纸质票已录入，正在等待确认；如需更正，请先作废再重新录入 (this slip's paper ballot is already waiting: discard it first to re-key)")
+var errKeyedTwice = Errorf(EConflict, "这张票的纸质票已录入，正在等待确认；如需更正，请先删除此录入再重新录入 (this slip's paper ballot is already waiting: delete that entry first to re-key)")
 
 // KeyPaper stores the paper ballot of a slip of meeting rec, keyed in by
 // the staff member by. It is validated against the form at once and waits,
