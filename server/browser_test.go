@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -457,4 +458,21 @@ func BenchmarkBallotPageSlowNetwork(bm *testing.B) {
 			bm.ReportMetric(ready/float64(bm.N), "ms-ballot-shown")
 		})
 	}
+}
+
+// printPDF prints the page as Chromium would to paper, honouring the page's
+// @page size.
+func (b *browserApp) printPDF() []byte {
+	b.t.Helper()
+	yes := true
+	var pdf []byte
+	err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes})
+		pdf = res.Data
+		return err
+	}))
+	if err != nil {
+		b.t.Fatalf("print to PDF: %v", err)
+	}
+	return pdf
 }

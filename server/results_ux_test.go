@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"net/url"
@@ -13,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 )
@@ -206,16 +203,7 @@ func TestBrowserTallyPrint(t *testing.T) {
 		t.Errorf("the cadre table reads %q, want 3 rows, 张建国 6 and 称职 6 in each of 德能勤绩廉", row)
 	}
 
-	var pdf []byte
-	yes := true
-	err = chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes})
-		pdf = res.Data
-		return err
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pdf := b.printPDF()
 	// Kept with the screenshots, for a person to look at.
 	dir := filepath.Join("..", "artifacts", "browser")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

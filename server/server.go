@@ -72,6 +72,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerAuditRoutes(s, api)
 	registerImportRoutes(s, api)
 	registerPreviewRoutes(s, api, s.app)
+	registerBlankFormRoutes(s, s.app)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	registerPageRoutes(s, s.app)
 	registerConsoleRoutes(s, s.app)

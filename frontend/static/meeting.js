@@ -20,7 +20,7 @@
     'run.more': 'More', 'run.screen': 'Hall big screen', 'run.screenHint': 'Makes a read-only link: open it on the hall\'s projector PC to show turnout, no sign-in needed. It expires by itself.',
     'run.screenHours': 'Valid for (hours)', 'run.screenResults': 'Show the result on the big screen after close', 'run.screenMake': 'Make the big-screen link',
     'run.screenOpen': 'Open the big screen (valid {0} hours, no sign-in)', 'run.screenBadHours': 'Enter a whole number of hours from 1 to 48.',
-    'run.paper': 'Enter paper ballots', 'run.cancel': 'Cancel', 'run.back': 'Back to the meeting',
+    'run.paper': 'Enter paper ballots', 'run.blank': 'Print the blank paper form: {0}', 'run.blankHint': 'Attendees without a phone: print the blank paper form (same items and order as the ballot on the phone) and hand it out with the QR slip.', 'run.cancel': 'Cancel', 'run.back': 'Back to the meeting',
     'status.pending': 'Not opened', 'status.open': 'Open', 'status.closed': 'Closed',
     'live.on': '● live', 'live.off': 'reconnecting…', 'live.connecting': 'connecting…',
     'kind.work_report': 'Work-report meeting', 'kind.conference': 'County leading-cadres conference', 'kind.social': 'Social evaluation',
@@ -254,6 +254,18 @@
     }, function () { return turnout; });
   }
 
+  // One link per voter group to its blank paper form.
+  function renderBlankLinks() {
+    var box = $('blank-links');
+    box.textContent = '';
+    if (!meeting) return;
+    meeting.groups.forEach(function (g) {
+      box.appendChild(C.el('a', { 'class': 'button', 'data-group': g.code, target: '_blank', rel: 'noopener',
+        href: '/console/cycles/' + enc(meeting.cycle) + '/meetings/' + enc(meeting.code) + '/groups/' + enc(g.code) + '/blank',
+        text: tt('run.blank', '打印空白测评表：{0}', g.name) }));
+    });
+  }
+
   function doOpen() {
     fresh().then(function (t) {
       var none = !t || !t.issued;
@@ -302,6 +314,7 @@
       var sel = $('print-group');
       sel.textContent = '';
       meeting.groups.forEach(function (g) { sel.appendChild(C.el('option', { value: g.code, text: g.name })); });
+      renderBlankLinks();
       status = meeting.status;
       renderStatus();
       show('status-card', true);
@@ -370,7 +383,7 @@
     root = $('run');
     base = '/cycles/' + enc(root.getAttribute('data-cycle')) + '/meetings/' + enc(root.getAttribute('data-meeting'));
     D.addEventListener('cp:lang', function () {
-      setLive(liveState); renderStatus(); renderMeta(); if (turnout) renderTurnout(turnout); renderUnusedHead(); loadBatches(); updateWarning(); renderScreenLink();
+      setLive(liveState); renderStatus(); renderMeta(); renderBlankLinks(); if (turnout) renderTurnout(turnout); renderUnusedHead(); loadBatches(); updateWarning(); renderScreenLink();
     });
     $('confirm').addEventListener('close', function () {
       // A close event comes as a task of its own: the dialog may already be
