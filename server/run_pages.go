@@ -66,6 +66,7 @@ func (s *Server) printSlips(c *fiber.Ctx) error {
 		c.Status(statusOf(ballots.ErrorCode(err)))
 		return s.renderPage(c, "meeting.html", data)
 	}
+	s.audit(c, s.actor(c), auditBatchIssue, meetingTarget(rec), batchIssueDetail(rec, b.Batch))
 	warning, err := s.staffWarning(c.UserContext(), rec)
 	if err != nil {
 		return err

@@ -255,6 +255,12 @@ func TestPrintSlips(t *testing.T) {
 	if turnout.Issued != 30 {
 		t.Errorf("issued %d after printing 30", turnout.Issued)
 	}
+	// Printing from the console is in the audit log, as issuing by API is.
+	var log struct{ Entries []struct{ Action, Actor, Detail string } }
+	a.call("GET", "/api/v1/audit?limit=5", "", nil, 200, &log)
+	if len(log.Entries) == 0 || log.Entries[0].Action != "batch.issue" || log.Entries[0].Actor != "admin" || !strings.Contains(log.Entries[0].Detail, "30") {
+		t.Errorf("printing 30 slips left no audit entry: %+v", log.Entries)
+	}
 	// The printed codes are real slips of the meeting's cadres group.
 	code := strings.ReplaceAll(string(codes[0][1]), " ", "")
 	var slip struct {
