@@ -207,7 +207,7 @@ func TestAccountNamesAndAudit(t *testing.T) {
 	if got := seen["batch.revoke"]; !strings.HasPrefix(got, "城关镇2020年度工作报告大会 | 类别 机关干部，作废未用选票 12 张") {
 		t.Errorf("batch.revoke reads %q", got)
 	}
-	if got := seen["setup.put"]; !strings.Contains(got, "会议：城关镇2020年度工作报告大会") {
+	if got := seen["meeting.save"]; !strings.Contains(got, "会议：城关镇2020年度工作报告大会") {
 		t.Errorf("the last set-up entry reads %q", got)
 	}
 	if got := seen["user.update"]; got != " | 姓名改为：张建华\n" {
@@ -412,7 +412,7 @@ func TestBrowserAccountsAndOverview(t *testing.T) {
 			t.Errorf("an audit row in codes: %s", line)
 		}
 	}
-	if !strings.Contains(rows, "setup.put|年度设置|城关镇2020年度工作报告大会|会议：城关镇2020年度工作报告大会") || !strings.Contains(rows, "user.password|修改或重置密码|zhang|管理员重置密码") {
+	if !strings.Contains(rows, "meeting.save|保存会议|城关镇2020年度工作报告大会|会议：城关镇2020年度工作报告大会") || !strings.Contains(rows, "user.password|修改或重置密码|zhang|管理员重置密码") {
 		t.Errorf("the audit rows:\n%s", rows)
 	}
 	b.js(`(function(){ var s = document.getElementById('audit-type'); s.value = 'login'; s.dispatchEvent(new Event('change', {bubbles:true})); return true; })()`)

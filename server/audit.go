@@ -40,6 +40,8 @@ const (
 	auditPaperDiscard = "paper.discard"
 	auditPaperVoid    = "paper.void" // a confirmation found the slip spent, revoked or the meeting closed
 	auditScreenLink   = "screen.link"
+	auditMeetingSave  = "meeting.save" // a meeting created or changed before it opens
+	auditFormSave     = "form.save"    // a ballot form created or changed
 )
 
 // actor returns the signed-in user of a request that has already passed
@@ -86,10 +88,32 @@ func batchRevokeDetail(rec ballots.MeetingRecord, b ballots.Batch, voided int64)
 	return fmt.Sprintf("类别 %s，作废未用选票 %d 张（批次 %s）", auditGroup(rec, b.Group), voided, b.ID)
 }
 
-func paperDetail(id string) string { return "纸质选票录入 " + id }
+// paperDetail names a paper entry by its voter group, not by its id: the id
+// means nothing to a clerk reading the log.
+func paperDetail(rec ballots.MeetingRecord, group string) string {
+	if group == "" {
+		return "纸质选票"
+	}
+	return "纸质选票（" + auditGroup(rec, group) + "）"
+}
+
+// paperGroup is the voter group of the waiting paper entry id in rec, or ""
+// when it is not found; look it up before the entry is confirmed or deleted.
+func (s *Server) paperGroup(ctx context.Context, rec ballots.MeetingRecord, id string) string {
+	list, err := s.svc.PaperBallots(ctx, rec)
+	if err != nil {
+		return ""
+	}
+	for _, p := range list {
+		if p.ID == id {
+			return p.Group
+		}
+	}
+	return ""
+}
 
 // paperVoidDetail says why a confirmed paper entry was not counted.
-func paperVoidDetail(id string, err error) string {
+func paperVoidDetail(entry string, err error) string {
 	why := map[string]string{
 		ballots.ETokenUsed:    "这张选票已经投过，纸质选票不计入",
 		ballots.ETokenRevoked: "这张选票已作废",
@@ -98,7 +122,7 @@ func paperVoidDetail(id string, err error) string {
 	if why == "" {
 		why = "未能计入"
 	}
-	return paperDetail(id) + "：" + why
+	return entry + "：" + why
 }
 
 func closeDetail(sealed ballots.Sealed) string {
@@ -123,7 +147,11 @@ type auditEntryJSON struct {
 var meetingActions = map[string]bool{
 	auditBatchIssue: true, auditBatchRevoke: true, auditMeetingOpen: true, auditMeetingClose: true,
 	auditPaperKey: true, auditPaperConfirm: true, auditPaperDiscard: true, auditPaperVoid: true, auditScreenLink: true,
+	auditMeetingSave: true,
 }
+
+// formActions are the actions whose target is a ballot form, "cycle/code".
+var formActions = map[string]bool{auditFormSave: true, auditFormDelete: true}
 
 // cycleActions are the actions whose target is a year's code.
 var cycleActions = map[string]bool{auditRulesPut: true, auditTargetsPut: true, auditImport: true}
@@ -145,6 +173,17 @@ func (s *Server) targetNames(ctx context.Context, entries []ballots.AuditEntry) 
 					title = rec.Meeting.Title
 				}
 				titles[e.Target] = title
+			}
+			out[i].TargetName = title
+		case isMeeting && (formActions[e.Action] || (e.Action == auditSetup && strings.HasPrefix(e.Detail, "测评表"))):
+			title, ok := titles["form:"+e.Target]
+			if !ok {
+				if f, err := s.svc.Form(ctx, cycle, code); err == nil {
+					title = f.Title
+				} else if e.Action == auditFormDelete {
+					title = e.Detail // a deleted form: its title was recorded
+				}
+				titles["form:"+e.Target] = title
 			}
 			out[i].TargetName = title
 		case !isMeeting && (cycleActions[e.Action] || e.Action == auditSetup):

@@ -105,7 +105,7 @@ func TestDeleteForm(t *testing.T) {
 		{name: "UnknownForm", path: "/api/v1/cycles/2020/forms/nope", auth: admin, status: 404, code: "not_found", contains: []string{"nope"}},
 		{name: "UnknownYear", path: "/api/v1/cycles/1999/forms/G", auth: admin, status: 404, code: "not_found", contains: []string{"1999"}},
 		{name: "UsedByPendingMeeting", path: "/api/v1/cycles/2020/forms/F", auth: admin, status: 409, code: "conflict",
-			contains: []string{"M1", "城关镇2020年度工作报告大会", "未开始", "不能删除"}},
+			contains: []string{"城关镇工作报告大会测评表", "城关镇2020年度工作报告大会", "未开始", "不能删除"}},
 	})
 	if got := formCodes(a); got != "F,G,H" {
 		t.Fatalf("forms after refused deletes: %s, want F,G,H", got)
@@ -144,9 +144,9 @@ func TestDeleteForm(t *testing.T) {
 
 	// An opened and then a closed meeting keep their form too.
 	a.call("POST", "/api/v1/cycles/2020/meetings/M1/open", "", nil, 200, nil)
-	run(t, []deleteCase{{name: "UsedByOpenMeeting", path: "/api/v1/cycles/2020/forms/F", auth: admin, status: 409, code: "conflict", contains: []string{"M1", "进行中"}}})
+	run(t, []deleteCase{{name: "UsedByOpenMeeting", path: "/api/v1/cycles/2020/forms/F", auth: admin, status: 409, code: "conflict", contains: []string{"城关镇2020年度工作报告大会", "进行中"}}})
 	a.call("POST", "/api/v1/cycles/2020/meetings/M1/close", "", nil, 200, nil)
-	run(t, []deleteCase{{name: "UsedByClosedMeeting", path: "/api/v1/cycles/2020/forms/F", auth: admin, status: 409, code: "conflict", contains: []string{"M1", "已结束"}}})
+	run(t, []deleteCase{{name: "UsedByClosedMeeting", path: "/api/v1/cycles/2020/forms/F", auth: admin, status: 409, code: "conflict", contains: []string{"城关镇2020年度工作报告大会", "已结束"}}})
 	if got := formCodes(a); got != "F" {
 		t.Fatalf("forms after refused deletes: %s, want F", got)
 	}
@@ -183,7 +183,7 @@ func TestBrowserDeleteForm(t *testing.T) {
 	// F is used by M1: the server's message stands at the list.
 	b.js(`window.answer = true; document.querySelector('#form-list li[data-form=F] button[data-delete]').click(); true`)
 	b.waitFor(`document.getElementById('list-msg').className.indexOf('bad') >= 0`, 10*time.Second)
-	if msg := b.js(`document.getElementById('list-msg').textContent`).(string); !strings.Contains(msg, "M1") || !strings.Contains(msg, "不能删除") {
+	if msg := b.js(`document.getElementById('list-msg').textContent`).(string); !strings.Contains(msg, "城关镇2020年度工作报告大会") || !strings.Contains(msg, "不能删除") {
 		t.Errorf("the refusal reads %q", msg)
 	}
 	b.shot("refused")

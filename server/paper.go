@@ -192,7 +192,7 @@ func (s *Server) keyPaper(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, u, auditPaperKey, meetingTarget(rec), paperDetail(p.ID))
+	s.audit(c, u, auditPaperKey, meetingTarget(rec), paperDetail(rec, p.Group))
 	return c.Status(fiber.StatusCreated).JSON(toPaperJSON(rec.Def, p))
 }
 
@@ -211,13 +211,14 @@ func (s *Server) confirmPaper(c *fiber.Ctx) error {
 		return err
 	}
 	id := strings.Clone(c.Params("id"))
+	entry := paperDetail(rec, s.paperGroup(c.UserContext(), rec, id))
 	err = s.svc.ConfirmPaper(c.UserContext(), rec, u.Name, id, tok)
 	switch ballots.ErrorCode(err) {
 	case "":
-		s.audit(c, u, auditPaperConfirm, meetingTarget(rec), paperDetail(id))
+		s.audit(c, u, auditPaperConfirm, meetingTarget(rec), entry)
 		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"status": "counted"})
 	case ballots.ETokenUsed, ballots.ETokenRevoked, ballots.EClosed:
-		s.audit(c, u, auditPaperVoid, meetingTarget(rec), paperVoidDetail(id, err))
+		s.audit(c, u, auditPaperVoid, meetingTarget(rec), paperVoidDetail(entry, err))
 	}
 	return err
 }
@@ -230,10 +231,11 @@ func (s *Server) discardPaper(c *fiber.Ctx) error {
 		return err
 	}
 	id := strings.Clone(c.Params("id"))
+	entry := paperDetail(rec, s.paperGroup(c.UserContext(), rec, id))
 	if err := s.svc.DiscardPaper(c.UserContext(), rec, id); err != nil {
 		return err
 	}
-	s.audit(c, u, auditPaperDiscard, meetingTarget(rec), paperDetail(id))
+	s.audit(c, u, auditPaperDiscard, meetingTarget(rec), entry)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -100,8 +100,17 @@ func TestBrowserResultsPageReadable(t *testing.T) {
 		}
 	}
 	// The banner, while M2 is open and no unit has targets.
-	if banner := b.js(`document.getElementById('incomplete').textContent`).(string); banner != "结果尚不完整：1 个会议未结束，3 个单位缺目标任务，名次和等次仅供参考。" {
-		t.Errorf("banner %q", banner)
+	// It names the evaluation components without ballots, and every 名次
+	// and 等次 says （参考）.
+	banner := b.js(`document.getElementById('incomplete').textContent`).(string)
+	for _, want := range []string{"结果尚不完整：1 个会议未结束，3 个单位缺目标任务", "全县领导干部大会评价、考核组评价、社会评价 还没有选票", "名次和等次仅供参考。"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner %q lacks %q", banner, want)
+		}
+	}
+	if bad := b.js(`Array.prototype.filter.call(document.querySelectorAll('#towns tr[data-unit], #departments tr[data-unit]'), function(tr){
+		return tr.cells[0].textContent.indexOf('（参考）') < 0 || tr.cells[3].textContent.indexOf('（参考）') < 0; }).length`).(float64); bad != 0 {
+		t.Errorf("%v rows without （参考） on 名次 and 等次", bad)
 	}
 	// A row's notes are a ⚠ in the row and lines under the table, not a column.
 	if n := b.js(`document.querySelectorAll('#towns tr[data-unit=T01] .warn-mark').length`).(float64); n != 1 {
@@ -201,6 +210,21 @@ func TestBrowserTallyPrint(t *testing.T) {
 		var tr = s.querySelector('tbody tr'); return s.querySelectorAll('tbody tr').length + ':' + Array.prototype.map.call(tr.cells, function(c){ return c.textContent; }).join('|'); })()`).(string)
 	if row != "3:张建国|6|0|6|0|0|0|6|0|0|0|6|0|0|0|6|0|0|0|6|0|0" {
 		t.Errorf("the cadre table reads %q, want 3 rows, 张建国 6 and 称职 6 in each of 德能勤绩廉", row)
+	}
+
+	// Headings do not repeat their purpose; the cadre grid's grades are one
+	// character each, spelled out in a legend under the table.
+	heads := b.js(`Array.prototype.map.call(document.querySelectorAll('.tally > .tally-section h3'), function(h){ return h.textContent; }).join('|')`).(string)
+	for _, bad := range []string{"领导班子测评 领导班子", "科级干部测评 科级干部"} {
+		if strings.Contains(heads, bad) {
+			t.Errorf("a heading repeats its purpose: %q", heads)
+		}
+	}
+	grid := b.js(`(function(){ var s = Array.prototype.filter.call(document.querySelectorAll('.tally > .tally-section'), function(x){ return x.querySelector('h3').textContent.indexOf('科级干部测评') === 0; })[0];
+		var sub = s.querySelectorAll('thead tr')[1].cells; var lg = s.querySelector('.legend');
+		return Array.prototype.slice.call(sub, 0, 4).map(function(c){ return c.textContent; }).join('') + '|' + (lg ? lg.textContent : ''); })()`).(string)
+	if grid != "优称基不|优＝优秀　称＝称职　基＝基本称职　不＝不称职" {
+		t.Errorf("the cadre grid's grade header and legend read %q", grid)
 	}
 
 	pdf := b.printPDF()
@@ -308,7 +332,22 @@ func TestWorkbookNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer book.Close()
-	if title, _ := book.GetCellValue("各镇", "A1"); title != "2020年度目标责任考核·各镇考核结果汇总表" {
+	// The year is incomplete: each score sheet starts with a red caveat
+	// naming why, then the title.
+	for _, sheet := range []string{"各镇", "县级各部门"} {
+		caveat, _ := book.GetCellValue(sheet, "A1")
+		for _, want := range []string{"结果尚不完整，名次和等次仅供参考：", "1 个会议未结束", "全县领导干部大会评价、考核组评价、社会评价 还没有选票"} {
+			if !strings.Contains(caveat, want) {
+				t.Errorf("%s: the first row %q lacks %q", sheet, caveat, want)
+			}
+		}
+		if id, _ := book.GetCellStyle(sheet, "A1"); id != 0 {
+			if st, err := book.GetStyle(id); err != nil || st.Font == nil || !strings.EqualFold(st.Font.Color, "C00000") {
+				t.Errorf("%s: the caveat is not red", sheet)
+			}
+		}
+	}
+	if title, _ := book.GetCellValue("各镇", "A2"); title != "2020年度目标责任考核·各镇考核结果汇总表" {
 		t.Errorf("the towns sheet's title %q", title)
 	}
 	rows, err := book.GetRows("领导班子和干部测评")
@@ -328,9 +367,46 @@ func TestWorkbookNames(t *testing.T) {
 		t.Errorf("the cadre sheet's items %q", items)
 	}
 	towns, _ := book.GetRows("各镇")
-	for _, r := range towns[2:] {
+	for _, r := range towns[3:] {
 		if note := r[len(r)-1]; codeLike.MatchString(note) || strings.Contains(note, "(") {
 			t.Errorf("a note in the towns sheet: %q", note)
+		}
+	}
+}
+
+// TestWorkbookRulesReadable: the 计分规则 sheet is rows of Chinese words
+// (项目 / 数值 / 说明), no JSON, no English keys, no null.
+func TestWorkbookRulesReadable(t *testing.T) {
+	a := newApp(t)
+	uxYear(a)
+	resp := a.get("/api/v1/cycles/2020/scores?format=xlsx")
+	defer resp.Body.Close()
+	book, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	rows, err := book.GetRows("计分规则")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 3 || strings.Join(rows[1], "|") != "项目|数值|说明" {
+		t.Fatalf("the rules sheet's header %q", rows)
+	}
+	var all []string
+	for _, r := range rows[2:] {
+		line := strings.Join(r, " | ")
+		all = append(all, line)
+		for _, bad := range []string{"null", "{", "[", "\"", "target_weight", "components", "max_share"} {
+			if strings.Contains(line, bad) {
+				t.Errorf("a rules row shows %q: %q", bad, line)
+			}
+		}
+	}
+	text := strings.Join(all, "\n")
+	for _, want := range []string{"目标任务得分权重 | 80%", "全县领导干部大会评价 6 分", "优秀：90 分以上，不超过 30%", "加分上限 | 不限", "经济发展 35 分"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the rules sheet lacks %q:\n%s", want, text)
 		}
 	}
 }

@@ -129,6 +129,9 @@ type tallySection struct {
 	// Wide tables (dimension blocks that do not fit A4 portrait) print on
 	// landscape pages.
 	Wide bool
+	// Legend explains abbreviated option headers of a dimension table
+	// ("优＝优秀　称＝称职　…"); "" when the headers are the labels.
+	Legend string
 }
 
 type tallyHead struct {
@@ -260,7 +263,9 @@ var purposeLabels = map[string]string{"conference": "全县领导干部大会评
 // option columns per dimension.
 func tallyTable(sec ballots.SectionResult) tallySection {
 	t := tallySection{Title: sec.Title, Purpose: purposeLabels[sec.Purpose], Scale: sec.Scale.Type}
-	if t.Purpose == t.Title {
+	// The purpose is shown only when the title does not already say it
+	// ("领导班子测评", not "领导班子测评 领导班子").
+	if t.Purpose == "" || strings.Contains(t.Title, t.Purpose) {
 		t.Purpose = ""
 	}
 	var dimOrder []string
@@ -337,12 +342,14 @@ func tallyTable(sec ballots.SectionResult) tallySection {
 // else the numbers per dimension ("6/6/5/6/6").
 func dimensionTable(t tallySection, sec ballots.SectionResult, dims []string) tallySection {
 	opts := sec.Scale.Options
+	labels, legend := shortLabels(opts)
+	t.Legend = legend
 	top := []tallyHead{{Text: "测评对象", Rows: 2}, {Text: "有效票", Rows: 2, Num: true}}
 	var sub []tallyHead
 	for _, d := range dims {
 		top = append(top, tallyHead{Text: d, Cols: len(opts), Start: true})
-		for i, o := range opts {
-			sub = append(sub, tallyHead{Text: o.Label, Num: true, Start: i == 0})
+		for i := range opts {
+			sub = append(sub, tallyHead{Text: labels[i], Num: true, Start: i == 0})
 		}
 	}
 	t.Head = [][]tallyHead{top, sub}
@@ -384,6 +391,38 @@ func dimensionTable(t tallySection, sec ballots.SectionResult, dims []string) ta
 	t.Long = len(t.Rows) > longSection
 	t.Wide = len(dims)*len(opts) > portraitColumns
 	return t
+}
+
+// shortLabels abbreviates option labels to their first character, so that
+// 德能勤绩廉 × 4 grades fit the page without 基本称职 wrapping a character a
+// line; the legend spells them out. When the labels are single characters
+// already, or their first characters clash, they stay as they are.
+func shortLabels(opts []ballots.Option) ([]string, string) {
+	full := make([]string, len(opts))
+	short := make([]string, len(opts))
+	seen := map[string]bool{}
+	abbreviated := false
+	for i, o := range opts {
+		full[i] = o.Label
+		r := []rune(o.Label)
+		if len(r) == 0 {
+			return full, ""
+		}
+		short[i] = string(r[0])
+		if seen[short[i]] {
+			return full, ""
+		}
+		seen[short[i]] = true
+		abbreviated = abbreviated || len(r) > 1
+	}
+	if !abbreviated {
+		return full, ""
+	}
+	parts := make([]string, len(opts))
+	for i := range opts {
+		parts[i] = short[i] + "＝" + full[i]
+	}
+	return short, strings.Join(parts, "　")
 }
 
 func countCell(n int64) tallyCell { return tallyCell{Text: strconv.FormatInt(n, 10), Num: true} }

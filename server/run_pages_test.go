@@ -65,6 +65,13 @@ func bearerOf(a *app, name string) string {
 // for every cadre and dimension, and 李卫东 recommended.
 func apiVote(a *app, token string, mut int) {
 	a.t.Helper()
+	a.callWithHeaders("POST", "/api/v1/ballot", map[string]string{"Authorization": "Ballot " + token, "Idempotency-Key": "k-" + token[:8]},
+		map[string]any{"answers": runYearAnswers(mut)}, 201)
+}
+
+// runYearAnswers answers runYear's form: 好, mut D01=mut and D02=92, 称职
+// for every cadre and dimension, and 李卫东 recommended.
+func runYearAnswers(mut int) map[string]any {
 	cad := map[string]any{}
 	for _, p := range []string{"P01", "P02", "P03"} {
 		d := map[string]string{}
@@ -73,8 +80,7 @@ func apiVote(a *app, token string, mut int) {
 		}
 		cad[p] = d
 	}
-	a.callWithHeaders("POST", "/api/v1/ballot", map[string]string{"Authorization": "Ballot " + token, "Idempotency-Key": "k-" + token[:8]},
-		map[string]any{"answers": map[string]any{"dem": map[string]string{"T01": "好"}, "mut": map[string]int{"D01": mut, "D02": 92}, "cad": cad, "rec": []string{"P02"}}}, 201)
+	return map[string]any{"dem": map[string]string{"T01": "好"}, "mut": map[string]int{"D01": mut, "D02": 92}, "cad": cad, "rec": []string{"P02"}}
 }
 
 // pageCase is one request to a console page or form route.
@@ -256,7 +262,9 @@ func TestPrintSlips(t *testing.T) {
 		t.Errorf("issued %d after printing 30", turnout.Issued)
 	}
 	// Printing from the console is in the audit log, as issuing by API is.
-	var log struct{ Entries []struct{ Action, Actor, Detail string } }
+	var log struct {
+		Entries []struct{ Action, Actor, Detail string }
+	}
 	a.call("GET", "/api/v1/audit?limit=5", "", nil, 200, &log)
 	if len(log.Entries) == 0 || log.Entries[0].Action != "batch.issue" || log.Entries[0].Actor != "admin" || !strings.Contains(log.Entries[0].Detail, "30") {
 		t.Errorf("printing 30 slips left no audit entry: %+v", log.Entries)

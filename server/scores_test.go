@@ -120,11 +120,12 @@ func TestScoresFromSealedMeetings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	title, _ := book.GetCellValue("县级各部门", "A1")
-	head, _ := book.GetCellValue("县级各部门", "A2")
-	unit, _ := book.GetCellValue("县级各部门", "A3")
-	total, _ := book.GetCellValue("县级各部门", "K3")
-	grade, _ := book.GetCellValue("县级各部门", "M3")
+	// Row 1 is the red 结果尚不完整 caveat (D02 has no targets).
+	title, _ := book.GetCellValue("县级各部门", "A2")
+	head, _ := book.GetCellValue("县级各部门", "A3")
+	unit, _ := book.GetCellValue("县级各部门", "A4")
+	total, _ := book.GetCellValue("县级各部门", "K4")
+	grade, _ := book.GetCellValue("县级各部门", "M4")
 	if !strings.Contains(title, "2020年度目标责任考核") || head != "单位" || unit != "县财政局" || total != "92.60" || grade != "优秀" {
 		t.Errorf("workbook: title %q, header %q, first row %q total %q grade %q", title, head, unit, total, grade)
 	}

@@ -160,7 +160,7 @@ func (s *Server) putForm(c *fiber.Ctx) error {
 	if err := s.svc.PutForm(c.UserContext(), c.Params("cycle"), f); err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+f.Code, "测评表："+f.Title)
+	s.audit(c, s.actor(c), auditFormSave, c.Params("cycle")+"/"+f.Code, "测评表："+f.Title)
 	return c.JSON(f)
 }
 
@@ -257,7 +257,7 @@ func (s *Server) putMeeting(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditSetup, c.Params("cycle")+"/"+m.Code, "会议："+m.Title)
+	s.audit(c, s.actor(c), auditMeetingSave, c.Params("cycle")+"/"+m.Code, "会议："+m.Title)
 	rec, err := s.svc.Meeting(c.UserContext(), c.Params("cycle"), m.Code)
 	if err != nil {
 		return err

@@ -2,8 +2,8 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -48,6 +48,10 @@ func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, c
 	if err != nil {
 		return nil, err
 	}
+	caveat := ""
+	if reasons := incompleteReasons(rules, table, warnings); len(reasons) > 0 {
+		caveat = "结果尚不完整，名次和等次仅供参考：" + strings.Join(reasons, "；")
+	}
 	first := true
 	for _, kind := range []struct{ code, sheet, title string }{
 		{scoring.Town, "各镇", "各镇"}, {scoring.Department, "县级各部门", "县级各部门"},
@@ -59,7 +63,7 @@ func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, c
 		} else if _, err := f.NewSheet(name); err != nil {
 			return nil, err
 		}
-		if err := scoreSheet(f, st, name, fmt.Sprintf("%s·%s考核结果汇总表", cy.Name, kind.title), rules, table, kind.code); err != nil {
+		if err := scoreSheet(f, st, name, fmt.Sprintf("%s·%s考核结果汇总表", cy.Name, kind.title), caveat, rules, table, kind.code); err != nil {
 			return nil, err
 		}
 	}
@@ -76,7 +80,7 @@ func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, c
 	return buf.Bytes(), nil
 }
 
-type styles struct{ title, header, num, text, pct int }
+type styles struct{ title, header, num, text, pct, caveat int }
 
 func newStyles(f *excelize.File) (styles, error) {
 	var s styles
@@ -98,6 +102,11 @@ func newStyles(f *excelize.File) (styles, error) {
 	}
 	pctFmt := "0.00%"
 	if s.pct, err = f.NewStyle(&excelize.Style{Border: border, CustomNumFmt: &pctFmt}); err != nil {
+		return s, err
+	}
+	if s.caveat, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 12, Color: "C00000"},
+		Fill:      excelize.Fill{Type: "pattern", Color: []string{"FDE9E7"}, Pattern: 1},
+		Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center", WrapText: true}}); err != nil {
 		return s, err
 	}
 	s.text, err = f.NewStyle(&excelize.Style{Border: border, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}})
@@ -133,14 +142,78 @@ func header(f *excelize.File, st styles, sheet string, row int, cols []string, w
 }
 
 func title(f *excelize.File, st styles, sheet, text string, cols int) {
-	end := cell(cols, 1)
-	f.MergeCell(sheet, "A1", end)
-	f.SetCellValue(sheet, "A1", text)
-	f.SetCellStyle(sheet, "A1", end, st.title)
-	f.SetRowHeight(sheet, 1, 28)
+	titleAt(f, st, sheet, text, cols, 1)
 }
 
-func scoreSheet(f *excelize.File, st styles, sheet, heading string, rules scoring.Rules, table scoring.Table, kind string) error {
+func titleAt(f *excelize.File, st styles, sheet, text string, cols, row int) {
+	start, end := cell(1, row), cell(cols, row)
+	f.MergeCell(sheet, start, end)
+	f.SetCellValue(sheet, start, text)
+	f.SetCellStyle(sheet, start, end, st.title)
+	f.SetRowHeight(sheet, row, 28)
+}
+
+// incompleteReasons says why the results are not final yet, from what the
+// scores already report: meetings not closed (the warnings), units without
+// targets (their notes), and evaluation components without ballots (the
+// rows' traces). Empty when the results are complete.
+func incompleteReasons(rules scoring.Rules, table scoring.Table, warnings []string) []string {
+	var out []string
+	if len(warnings) > 0 {
+		out = append(out, fmt.Sprintf("%d 个会议未结束", len(warnings)))
+	}
+	noTargets := 0
+	for _, u := range table.Units {
+		for _, w := range u.Warnings {
+			if strings.HasPrefix(w, "还没有目标任务得分") {
+				noTargets++
+				break
+			}
+		}
+	}
+	if noTargets > 0 {
+		out = append(out, fmt.Sprintf("%d 个单位缺目标任务", noTargets))
+	}
+	if len(table.Units) == 0 {
+		return out
+	}
+	// A component is missing everywhere when no row's trace has it; a unit
+	// is short of ballots when its trace lacks a component others have.
+	seen := map[string]bool{}
+	for _, u := range table.Units {
+		for _, tr := range u.Trace {
+			seen[tr.Component] = true
+		}
+	}
+	var none []string
+	for _, c := range componentOrder {
+		if _, ok := rules.Components[c.code]; ok && !seen[c.code] {
+			none = append(none, c.name)
+		}
+	}
+	if len(none) > 0 {
+		out = append(out, strings.Join(none, "、")+" 还没有选票")
+	}
+	short := 0
+	for _, u := range table.Units {
+		have := map[string]bool{}
+		for _, tr := range u.Trace {
+			have[tr.Component] = true
+		}
+		for c := range seen {
+			if !have[c] {
+				short++
+				break
+			}
+		}
+	}
+	if short > 0 {
+		out = append(out, fmt.Sprintf("%d 个单位部分评价项还没有选票", short))
+	}
+	return out
+}
+
+func scoreSheet(f *excelize.File, st styles, sheet, heading, caveat string, rules scoring.Rules, table scoring.Table, kind string) error {
 	cols := []string{"单位", "目标任务得分", fmt.Sprintf("折算得分(%g%%)", rules.TargetWeight*100)}
 	widths := []float64{20, 12, 12}
 	for _, c := range componentOrder {
@@ -149,11 +222,21 @@ func scoreSheet(f *excelize.File, st styles, sheet, heading string, rules scorin
 	}
 	cols = append(cols, "各方面评价合计", "加减分", "总分", "名次", "等次", "说明")
 	widths = append(widths, 12, 9, 10, 7, 8, 40)
-	title(f, st, sheet, heading, len(cols))
-	header(f, st, sheet, 2, cols, widths)
-	f.SetRowHeight(sheet, 2, 42)
-	f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 2, XSplit: 1, TopLeftCell: "B3", ActivePane: "bottomRight"})
-	row := 3
+	top := 1
+	if caveat != "" {
+		// A red first row, so that a forwarded copy cannot pass for final.
+		end := cell(len(cols), 1)
+		f.MergeCell(sheet, "A1", end)
+		f.SetCellValue(sheet, "A1", caveat)
+		f.SetCellStyle(sheet, "A1", end, st.caveat)
+		f.SetRowHeight(sheet, 1, 36)
+		top = 2
+	}
+	titleAt(f, st, sheet, heading, len(cols), top)
+	header(f, st, sheet, top+1, cols, widths)
+	f.SetRowHeight(sheet, top+1, 42)
+	f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: top + 1, XSplit: 1, TopLeftCell: cell(2, top+2), ActivePane: "bottomRight"})
+	row := top + 2
 	for _, u := range table.Units {
 		if u.Kind != kind {
 			continue
@@ -238,30 +321,120 @@ func rulesSheet(f *excelize.File, st styles, rules scoring.Rules, warnings []str
 		return err
 	}
 	title(f, st, sheet, "本表使用的计分规则", 3)
-	header(f, st, sheet, 2, []string{"规则", "取值", "字段"}, []float64{24, 90, 18})
-	raw, err := json.Marshal(rules)
-	if err != nil {
-		return err
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return err
-	}
+	header(f, st, sheet, 2, []string{"项目", "数值", "说明"}, []float64{22, 60, 50})
 	row := 3
-	for _, k := range []struct{ key, name string }{
-		{"target_weight", "目标任务得分权重"}, {"components", "各方面评价分值"}, {"categories", "目标任务类别分值"},
-		{"completion_floor", "完成率下限"}, {"trim", "去掉最高、最低分各几个"}, {"group_weights", "参评类别权重"},
-		{"bonus_cap", "加分上限"}, {"grades", "等次与名额"}, {"min_group_ballots", "参评类别最少票数"}, {"flag_share", "不称职比例提示线"},
-	} {
-		writeRow(f, st, sheet, row, k.name, string(fields[k.key]), k.key)
+	for _, r := range rulesRows(rules) {
+		writeRow(f, st, sheet, row, r[0], r[1], r[2])
 		row++
 	}
 	for _, w := range warnings {
 		zh, _ := splitMessage(w)
-		writeRow(f, st, sheet, row, "提示", zh)
+		writeRow(f, st, sheet, row, "提示", zh, "")
 		row++
 	}
 	return nil
+}
+
+var categoryLabels = map[string]string{"economic": "经济发展", "social": "社会发展", "environment": "资源环境",
+	"stability": "社会稳定", "team": "班子和队伍建设", "work": "年度工作任务"}
+
+var categoryOrder = []string{"economic", "social", "environment", "stability", "work", "team"}
+
+// num writes a rule's number as the rules text does: 6, 2.5.
+func ruleNum(x float64) string { return fmt.Sprintf("%g", scoring.Round2(x)) }
+
+// rulesRows are the 计分规则 sheet's rows: 项目, 数值, 说明, all in words.
+func rulesRows(r scoring.Rules) [][3]string {
+	var rows [][3]string
+	evalPoints := 0.0
+	for _, v := range r.Components {
+		evalPoints += v
+	}
+	rows = append(rows, [3]string{"目标任务得分权重", ruleNum(r.TargetWeight*100) + "%",
+		fmt.Sprintf("总分 = 目标任务得分 × %s%% + 各方面评价合计（%s 分）+ 加减分", ruleNum(r.TargetWeight*100), ruleNum(evalPoints))})
+	var comps []string
+	for _, c := range componentOrder {
+		if v, ok := r.Components[c.code]; ok {
+			comps = append(comps, fmt.Sprintf("%s %s 分", c.name, ruleNum(v)))
+		}
+	}
+	rows = append(rows, [3]string{"各方面评价分值", strings.Join(comps, "；"), "缺少选票的评价项按已有评价项折算"})
+	for _, kind := range []struct{ code, name string }{{scoring.Town, "各镇"}, {scoring.Department, "县级部门"}} {
+		cats := r.Categories[kind.code]
+		if len(cats) == 0 {
+			continue
+		}
+		var parts []string
+		done := map[string]bool{}
+		for _, c := range categoryOrder {
+			if v, ok := cats[c]; ok {
+				parts = append(parts, fmt.Sprintf("%s %s 分", categoryLabels[c], ruleNum(v)))
+				done[c] = true
+			}
+		}
+		var rest []string
+		for c := range cats {
+			if !done[c] {
+				rest = append(rest, c)
+			}
+		}
+		sort.Strings(rest)
+		for _, c := range rest {
+			parts = append(parts, fmt.Sprintf("%s %s 分", c, ruleNum(cats[c])))
+		}
+		rows = append(rows, [3]string{"目标任务类别分值（" + kind.name + "）", strings.Join(parts, "；"), "各类别合计 100 分"})
+	}
+	rows = append(rows, [3]string{"完成率下限", ruleNum(r.CompletionFloor*100) + "%", "完成率不高于此值的指标记 0 分"})
+	trim := "不去掉"
+	if r.Trim > 0 {
+		trim = fmt.Sprintf("各去掉 %d 个", r.Trim)
+	}
+	rows = append(rows, [3]string{"去掉最高分、最低分", trim, "评分题至少有 2×去掉个数+3 个分数时才去掉"})
+	var weights []string
+	for _, c := range componentOrder {
+		gw := r.GroupWeights[c.code]
+		if len(gw) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(gw))
+		for g := range gw {
+			keys = append(keys, g)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, g := range keys {
+			parts = append(parts, fmt.Sprintf("%s %s", g, ruleNum(gw[g])))
+		}
+		weights = append(weights, c.name+"："+strings.Join(parts, "，"))
+	}
+	if len(weights) == 0 {
+		rows = append(rows, [3]string{"参评类别权重", "未设置", "各参评类别的选票合并计算"})
+	} else {
+		rows = append(rows, [3]string{"参评类别权重", strings.Join(weights, "；"), "未列出的评价项各类别合并计算"})
+	}
+	bonus := "不限"
+	if r.BonusCap != nil {
+		bonus = ruleNum(*r.BonusCap) + " 分"
+	}
+	rows = append(rows, [3]string{"加分上限", bonus, "加分合计超过上限时按上限计"})
+	var grades []string
+	for _, g := range r.Grades {
+		var cond []string
+		if g.Min != nil {
+			cond = append(cond, ruleNum(*g.Min)+" 分以上")
+		}
+		if g.MaxShare != nil {
+			cond = append(cond, "不超过 "+ruleNum(*g.MaxShare*100)+"%")
+		}
+		if len(cond) == 0 {
+			cond = append(cond, "其余")
+		}
+		grades = append(grades, g.Name+"："+strings.Join(cond, "，"))
+	}
+	rows = append(rows, [3]string{"等次与名额", strings.Join(grades, "；"), "一票否决的单位定为最低等次"})
+	rows = append(rows, [3]string{"参评类别最少票数", fmt.Sprintf("%d 票", r.MinGroupBallots), "某类别票数少于此数时，各类别合并计算"})
+	rows = append(rows, [3]string{"不称职比例提示线", ruleNum(r.FlagShare*100) + "%", "测评对象的不称职票超过此比例时标出"})
+	return rows
 }
 
 // chineseNotes joins a row's warnings for the 说明 column, in Chinese only.

@@ -301,7 +301,7 @@ func (s *Store) DeleteForm(ctx context.Context, cycle, code string) (ballots.For
 			}
 			for _, g := range rec.Meeting.Groups {
 				if g.Form == code {
-					users = append(users, fmt.Sprintf("%s「%s」（%s）", rec.Meeting.Code, rec.Meeting.Title, statusName(rec.Meeting.Status)))
+					users = append(users, fmt.Sprintf("「%s」（%s）", rec.Meeting.Title, statusName(rec.Meeting.Status)))
 					codes = append(codes, rec.Meeting.Code)
 					opened = opened || rec.Meeting.Status != ballots.StatusPending
 					break
@@ -313,8 +313,8 @@ func (s *Store) DeleteForm(ctx context.Context, cycle, code string) (ballots.For
 			if opened {
 				advice = "已开始或已结束的会议要按原表计票，它们所用的测评表须一直保留；尚未开始的会议可先改用其他测评表。"
 			}
-			return ballots.Errorf(ballots.EConflict, "测评表 %s 正被会议 %s使用，不能删除。%s(the form is used by meeting %s and cannot be deleted)",
-				code, strings.Join(users, "、"), advice, strings.Join(codes, ", "))
+			return ballots.Errorf(ballots.EConflict, "测评表「%s」正被会议%s使用，不能删除。%s(the form is used by meeting %s and cannot be deleted)",
+				f.Title, strings.Join(users, "、"), advice, strings.Join(codes, ", "))
 		}
 		return tx.Where("cycle = ? AND code = ?", cycle, code).Delete(&formRow{}).Error
 	})

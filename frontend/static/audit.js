@@ -14,7 +14,8 @@
     'login': ['登录', 'Sign-in'], 'login.failed': ['登录失败', 'Failed sign-in'],
     'setup.put': ['年度设置', 'Set-up changed'], 'import': ['从表格导入', 'Imported from a spreadsheet'],
     'rules.put': ['修改计分规则', 'Scoring rules changed'], 'targets.put': ['修改目标任务', 'Target tasks changed'],
-    'form.delete': ['删除测评表', 'Ballot form deleted'],
+    'form.save': ['保存测评表', 'Ballot form saved'], 'form.delete': ['删除测评表', 'Ballot form deleted'],
+    'meeting.save': ['保存会议', 'Meeting saved'],
     'batch.issue': ['发放选票', 'Slips issued'], 'batch.revoke': ['作废一批选票', 'Batch voided'],
     'meeting.open': ['开始测评', 'Assessment started'], 'meeting.close': ['结束测评并封存计票', 'Assessment ended and sealed'],
     'paper.key': ['纸质选票录入', 'Paper ballot keyed'], 'paper.confirm': ['纸质选票核对计入', 'Paper ballot confirmed'],
@@ -30,8 +31,8 @@
     ['work', '全部操作（不含登录）', 'All actions (no sign-ins)', [], LOGINS],
     ['all', '全部（含登录）', 'Everything (with sign-ins)', [], []],
     ['login', '登录记录', 'Sign-ins', LOGINS, []],
-    ['setup', '年度设置、导入和测评表', 'Set-up, imports and forms', ['setup.put', 'import', 'rules.put', 'targets.put', 'form.delete'], []],
-    ['meeting', '选票与会议', 'Slips and meetings', ['batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link'], []],
+    ['setup', '年度设置、导入和测评表', 'Set-up, imports and forms', ['setup.put', 'import', 'rules.put', 'targets.put', 'form.save', 'form.delete'], []],
+    ['meeting', '选票与会议', 'Slips and meetings', ['meeting.save', 'batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link'], []],
     ['paper', '纸质选票', 'Paper ballots', ['paper.key', 'paper.confirm', 'paper.discard', 'paper.void'], []],
     ['users', '账号', 'Accounts', ['user.create', 'user.update', 'user.password', 'user.delete'], []]
   ];

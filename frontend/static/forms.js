@@ -105,7 +105,7 @@
         del.addEventListener('click', function () { remove(f, del); });
         var note = T('forms.sections', '{0} 个测评项目', (f.sections || []).length) + (lk ? ' · ' + T('forms.lockedShort', '已有会议开始使用，只能查看') : '');
         list.appendChild(C.el('li', { 'data-form': f.code }, [C.el('span', { 'class': 'title', text: f.title }),
-          C.el('span', { 'class': 'muted', text: note }), edit, pv, copy, del]));
+          C.el('span', { 'class': 'muted', text: note }), edit, pv, copy].concat(lk ? [] : [del])));
       });
       if (form && loadedCode) showLock();
     });

@@ -32,7 +32,7 @@
     'confirm.closeYes': 'Close and seal',
     'confirm.revokeTitle': 'Void this batch?', 'confirm.revokeYes': 'Void unused slips',
     'confirm.revokeText': 'The unused slips of batch {0} ({1}, {2} slips, issued {3}) become void: scanning them no longer lets anyone vote. Ballots already cast still count. This cannot be undone.',
-    'batch.none': 'No slips issued yet.', 'batch.ok': 'valid', 'batch.revoked': 'voided', 'batch.revoke': 'Void…', 'batch.n': 'batch {0}',
+    'batch.none': 'No slips issued yet.', 'batch.ok': 'valid', 'batch.ended': 'meeting ended: unused slips voided', 'batch.revoked': 'voided', 'batch.revoke': 'Void…', 'batch.n': 'batch {0}',
     'batch.voided': '{0} unused slips voided.',
     'check.match': 'match: the live count equals the recount of the ballots in the database', 'check.mismatch': 'mismatch: the recount of the ballots in the database is what was sealed',
     'check.unavailable': 'not available: the recount of the ballots in the database is what was sealed',
@@ -121,6 +121,7 @@
     var was = status;
     status = t.status;
     if (was !== status) {
+      if (was) clearAction();
       renderStatus();
       if (status === 'closed') closed();
     }
@@ -209,7 +210,9 @@
       body.textContent = '';
       if (!r.data.batches.length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: '6', 'class': 'hint', text: tt('batch.none', '还没有发放选票。') })]));
       r.data.batches.forEach(function (b) {
-        var state = b.revoked ? tt('batch.revoked', '已作废') + '（' + b.voided + '）' : tt('batch.ok', '有效');
+        // Once closed, a batch's unused slips are void, as the turnout table says.
+        var state = b.revoked ? tt('batch.revoked', '已作废') + '（' + b.voided + '）'
+          : status === 'closed' ? tt('batch.ended', '会议已结束，未用选票已作废') : tt('batch.ok', '有效');
         var cell = C.el('td', {});
         if (!b.revoked && status !== 'closed') {
           var btn = C.el('button', { type: 'button', 'class': 'danger small', 'data-batch': b.batch, text: tt('batch.revoke', '作废…') });
@@ -235,8 +238,24 @@
     }, { danger: true });
   }
 
+  // actionSaid says that the meeting opened or closed, for a few seconds:
+  // the status badge says it from then on.
+  var actionTimer = 0;
+  function actionSaid(text) {
+    clearTimeout(actionTimer);
+    msg('action-msg', text);
+    actionTimer = setTimeout(clearAction, 6000);
+  }
+  function clearAction() {
+    clearTimeout(actionTimer);
+    var m = $('action-msg');
+    if (m && m.className.indexOf('bad') < 0) m.textContent = '';
+  }
+
   function updateWarning() {
     var w = $('print-warning');
+    // Nothing typed yet: no numbers to warn about.
+    if (!$('print-count').value.trim()) { w.hidden = true; return; }
     var add = parseInt($('print-count').value, 10) || 0;
     var total = Math.max(0, issued) + add;
     if (!host || host.staff < MIN || total >= MIN) { w.hidden = true; return; }
@@ -274,7 +293,7 @@
         tt('confirm.openYes', '开始测评'), function () {
           C.api('POST', base + '/open').then(function (r) {
             if (r.status !== 200) { msg('action-msg', C.errorText(r.data), true); return; }
-            msg('action-msg', tt('act.opened', '测评已开始。'));
+            actionSaid(tt('act.opened', '测评已开始。'));
             status = 'open';
             renderStatus();
           });
@@ -294,7 +313,7 @@
         tt('confirm.closeYes', '结束并封存'), function () {
           C.api('POST', base + '/close').then(function (r) {
             if (r.status !== 200) { msg('action-msg', C.errorText(r.data), true); return; }
-            msg('action-msg', tt('act.closed', '测评已结束，计票已封存。'));
+            actionSaid(tt('act.closed', '测评已结束，计票已封存。'));
             status = 'closed';
             renderStatus();
             closed();

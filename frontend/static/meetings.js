@@ -6,6 +6,7 @@
   'use strict';
   var C = window.Ceping, D = document;
   C.extend({
+    'setup.title': 'Year set-up', 'forms.title': 'Ballot forms',
     'mt.title': 'Meetings', 'mt.new': 'New meeting', 'mt.edit': 'Edit meeting: {0}', 'mt.code': 'Meeting code', 'mt.name': 'Title',
     'mt.kind': 'Kind', 'mt.host': 'Unit assessed at this meeting', 'mt.noHost': '(none)',
     'mt.hostHint': 'For a work-report meeting choose the town or county department reporting; meetings that rate many units (the county conference) have none.',
@@ -313,6 +314,12 @@
     cycle = page.getAttribute('data-cycle');
     base = '/cycles/' + enc(cycle);
     isAdmin = D.body.getAttribute('data-role') === 'admin' && !!$('meeting-form');
+    // The heading names the year by its name, not its code.
+    C.api('GET', '/cycles').then(function (r) {
+      var name = cycle;
+      if (r.status === 200) (r.data.cycles || []).forEach(function (cy) { if (cy.code === cycle && cy.name) name = cy.name; });
+      $('cycle-name').textContent = name;
+    }, function () { $('cycle-name').textContent = cycle; });
     D.addEventListener('cp:lang', function () {
       renderList();
       if (isAdmin) {

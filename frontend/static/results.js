@@ -3,7 +3,8 @@
  *
  * The score table leads with 名次, 单位, 总分 and 等次. A unit's notes are a
  * ⚠ in its row and a list under the table; a banner says when meetings are
- * still open or targets are missing. Every number shown comes from the
+ * still open, targets are missing or evaluation components have no ballots
+ * yet, and then every 名次 and 等次 carries （参考）. Every number shown comes from the
  * scores API: the note on 各方面评价合计 adds up the row's own trace. */
 (function () {
   'use strict';
@@ -13,6 +14,7 @@
     'res.towns': 'Towns', 'res.departments': 'County departments', 'res.cadres': 'Leadership, cadres and recommendations',
     'res.incomplete': 'Results are not complete yet: {0}. Ranks and grades are provisional.',
     'res.openMeetings': '{0} meeting(s) not closed', 'res.noTargets': '{0} unit(s) without target scores',
+    'res.noBallots': 'no ballots yet for {0}', 'res.shortBallots': '{0} unit(s) lack ballots for some components', 'res.provisional': ' (provisional)',
     'res.rescaled': 'Rescaled to {0} points from the components present: {1} points present, {2} earned, {3} after rescaling',
     'res.rescaledNote': '{0}: {1}', 'res.units': '{0} ({1} units)', 'res.points': '{0} pts',
     'res.noUnits': 'No units of this kind.', 'res.noCadres': 'No closed meeting has such results yet.', 'res.ballots': '{0} ballots',
@@ -74,7 +76,7 @@
     return h;
   }
 
-  function scoreTable(kind) {
+  function scoreTable(kind, provisional) {
     var box = C.el('div', { 'class': 'score-box' });
     var rows = scores.units.filter(function (u) { return u.kind === kind; }).sort(function (a, b) { return a.rank - b.rank; });
     if (!rows.length) { box.appendChild(C.el('p', { 'class': 'hint', text: T('res.noUnits', '没有此类单位。') })); return box; }
@@ -94,8 +96,13 @@
       if (notes.length) {
         unit.appendChild(C.el('span', { 'class': 'warn-mark', title: notes.join('\n'), 'aria-label': T('res.warnMark', '{0} 条说明', notes.length), text: '⚠' }));
       }
-      var tr = C.el('tr', { 'data-unit': u.unit }, [td(String(u.rank), true), unit,
-        C.el('td', { 'class': 'num total' }, [C.el('strong', { text: fmt(u.total) })]), C.el('td', { 'class': 'grade', text: u.grade || '—' }),
+      var rankCell = td(String(u.rank), true), gradeCell = C.el('td', { 'class': 'grade', text: u.grade || '—' });
+      if (provisional) {
+        rankCell.appendChild(C.el('span', { 'class': 'prov', text: T('res.provisional', '（参考）') }));
+        gradeCell.appendChild(C.el('span', { 'class': 'prov', text: T('res.provisional', '（参考）') }));
+      }
+      var tr = C.el('tr', { 'data-unit': u.unit }, [rankCell, unit,
+        C.el('td', { 'class': 'num total' }, [C.el('strong', { text: fmt(u.total) })]), gradeCell,
         td(fmt(u.target.score), true), td(fmt(u.target.weighted), true)]);
       COMPONENTS.forEach(function (c) { tr.appendChild(td(fmt(comps[c[0]]), true)); });
       var ev = td(fmt(u.evaluation.total), true);
@@ -144,6 +151,23 @@
       var missing = scores.units.filter(function (u) { return !has[u.unit]; }).length;
       if (missing) parts.push(T('res.noTargets', '{0} 个单位缺目标任务', missing));
     }
+    // Evaluation components without ballots, from the rows' traces: a
+    // component no row has is missing everywhere; a row lacking one that
+    // others have is short.
+    if (scores && scores.units.length) {
+      var seen = {};
+      scores.units.forEach(function (u) { (u.trace || []).forEach(function (t) { seen[t.component] = true; }); });
+      var none = COMPONENTS.filter(function (c) {
+        return !seen[c[0]] && (!rules || !rules.components || rules.components.hasOwnProperty(c[0]));
+      }).map(function (c) { return L(c[1].replace('|', ''), c[2]); });
+      if (none.length) parts.push(T('res.noBallots', '{0} 还没有选票', none.join(L('、', ', '))));
+      var short = scores.units.filter(function (u) {
+        var have = {};
+        (u.trace || []).forEach(function (t) { have[t.component] = true; });
+        return Object.keys(seen).some(function (c) { return !have[c]; });
+      }).length;
+      if (short) parts.push(T('res.shortBallots', '{0} 个单位部分评价项还没有选票', short));
+    }
     return parts;
   }
 
@@ -186,17 +210,18 @@
 
   function render() {
     if (scores) {
+      var parts = incomplete();
       ['town', 'department'].forEach(function (k) {
         var box = D.getElementById(k === 'town' ? 'towns' : 'departments');
         box.textContent = '';
-        box.appendChild(scoreTable(k));
+        box.appendChild(scoreTable(k, parts.length > 0));
       });
       var ws = scores.warnings || [];
       var list = D.getElementById('warning-list');
       list.textContent = '';
       ws.forEach(function (w) { list.appendChild(C.el('li', { text: note(w) })); });
       D.getElementById('warnings').hidden = !ws.length;
-      var parts = incomplete(), banner = D.getElementById('incomplete');
+      var banner = D.getElementById('incomplete');
       banner.textContent = parts.length ? T('res.incomplete', '结果尚不完整：{0}，名次和等次仅供参考。', parts.join(L('，', ', '))) : '';
       banner.hidden = !parts.length;
       D.getElementById('results').setAttribute('data-complete', parts.length ? 'no' : 'yes');

@@ -15,6 +15,8 @@
     'users.nameFor': 'Name of {0}', 'users.pwDone': 'The password of {0} is reset. Tell the person the new password.',
     'users.renamed': 'Saved the name of {0}.', 'users.pwShort': 'At least 8 characters.',
     'users.asciiName': 'Login names use letters or digits (e.g. zhangsan); put the person\'s name under "Name".',
+    'users.pwShown': 'New password of {0}:', 'users.pwOnce': 'Shown only until you close it: tell the person now.',
+    'users.copy': 'Copy', 'users.copied': 'Copied', 'users.dismiss': 'Done, hide it',
     'users.confirm': 'Delete account {0}? This cannot be undone.', 'users.deleted': 'Deleted {0}.', 'users.created': 'Added {0}.'
   });
   var T = C.t;
@@ -24,6 +26,7 @@
   // detailText is a detail's message in the page's language.
   function detailText(d) { return C.pick(d.message, d.message_en || d.message); }
   var users = [], open = null; // open: {name, kind} of the row editor shown
+  var shown = null; // shown: {name, password} just set, shown until dismissed
   function $(id) { return D.getElementById(id); }
   function say(id, text, ok) { var m = $(id); m.textContent = text; m.className = 'msg ' + (ok ? 'ok' : 'bad'); }
   function password() {
@@ -66,6 +69,7 @@
         ok.disabled = false;
         if (r.status === 204 || r.status === 200) {
           open = null;
+          if (kind === 'password') shown = { name: u.name, password: input.value };
           say('list-msg', kind === 'password' ? T('users.pwDone', '已重置 {0} 的密码。请把新密码告知本人。', u.name) : T('users.renamed', '已保存 {0} 的姓名。', u.name), true);
           load();
           return;
@@ -76,6 +80,29 @@
     });
     setTimeout(function () { input.focus(); }, 0);
     return C.el('tr', { 'class': 'user-edit', 'data-for': u.name, 'data-edit': kind }, [C.el('td', { colspan: '4' }, [form])]);
+  }
+
+  // pwRow shows the password just set, selectable, with 复制 and 知道了:
+  // it stays until the admin hides it or leaves the page.
+  function pwRow(u) {
+    var code = C.el('code', { 'class': 'pw-value', text: shown.password });
+    var copy = C.el('button', { type: 'button', 'data-action': 'copy', text: T('users.copy', '复制') });
+    copy.addEventListener('click', function () {
+      var done = function () { copy.textContent = T('users.copied', '已复制'); };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(shown.password).then(done, function () { select(code); });
+      else select(code);
+    });
+    var hide = C.el('button', { type: 'button', 'data-action': 'dismiss', text: T('users.dismiss', '知道了，隐藏') });
+    hide.addEventListener('click', function () { shown = null; say('list-msg', '', true); render(); });
+    var box = C.el('div', { 'class': 'pw-shown', role: 'status' }, [
+      C.el('span', { text: T('users.pwShown', '{0} 的新密码：', u.name) }), code,
+      C.el('div', { 'class': 'actions' }, [copy, hide]),
+      C.el('small', { 'class': 'hint', text: T('users.pwOnce', '只显示到您关闭为止，请现在告知本人。') })]);
+    return C.el('tr', { 'class': 'user-pw', 'data-for': u.name }, [C.el('td', { colspan: '4' }, [box])]);
+  }
+  function select(node) {
+    var r = D.createRange(); r.selectNodeContents(node);
+    var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
   }
 
   function render() {
@@ -103,6 +130,7 @@
         C.el('td', { 'data-label': T('users.display', '姓名'), text: u.display_name || '—' }),
         C.el('td', { 'data-label': T('users.role', '角色'), text: roleName(u.role) }),
         C.el('td', { 'class': 'actions-cell' }, [C.el('div', { 'class': 'row-actions' }, buttons)])]));
+      if (shown && shown.name === u.name) body.appendChild(pwRow(u));
       if (open && open.name === u.name) body.appendChild(editor(u, open.kind));
     });
   }
