@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -199,16 +200,21 @@ func (b *browserApp) view(want string) {
 
 // shot saves a full-page screenshot as artifacts/browser/<test>-<name>.png.
 func (b *browserApp) shot(name string) {
+	b.saveShot(strings.ReplaceAll(b.t.Name(), "/", "_") + "-" + name + ".png")
+}
+
+// saveShot saves a full-page screenshot as artifacts/browser/<file>.
+func (b *browserApp) saveShot(file string) {
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		b.t.Logf("screenshot %s: %v", name, err)
+		b.t.Logf("screenshot %s: %v", file, err)
 		return
 	}
 	dir := filepath.Join("..", "artifacts", "browser")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
 	}
-	file := filepath.Join(dir, strings.ReplaceAll(b.t.Name(), "/", "_")+"-"+name+".png")
+	file = filepath.Join(dir, file)
 	if err := os.WriteFile(file, png, 0o644); err == nil {
 		b.t.Logf("screenshot: %s", file)
 	}
@@ -475,4 +481,24 @@ func (b *browserApp) printPDF() []byte {
 		b.t.Fatalf("print to PDF: %v", err)
 	}
 	return pdf
+}
+
+// printTab clicks the run page's print button and follows the slip page it
+// opens in a new tab until it shows n slips. The caller closes the tab
+// with the returned cancel.
+func (b *browserApp) printTab(n int) (*browserApp, context.CancelFunc) {
+	b.t.Helper()
+	newTab := chromedp.WaitNewTarget(b.ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/print") })
+	b.js(`document.getElementById('print-btn').click(); true`)
+	var tabID target.ID
+	select {
+	case tabID = <-newTab:
+	case <-time.After(15 * time.Second):
+		b.t.Fatal("the print page did not open")
+	}
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(tabID))
+	printer := *b
+	printer.ctx = ctx
+	printer.waitFor(fmt.Sprintf(`document.querySelectorAll('.slip .code').length === %d`, n), 15*time.Second)
+	return &printer, cancel
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 )
@@ -260,18 +259,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("no warning before printing 4 slips for a 60-staff town: %q", w)
 	}
 	journeyShot(b, "12-run-print")
-	newTab := chromedp.WaitNewTarget(b.ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/print") })
-	b.js(`document.getElementById('print-btn').click(); true`)
-	var tabID target.ID
-	select {
-	case tabID = <-newTab:
-	case <-time.After(15 * time.Second):
-		t.Fatal("the print page did not open")
-	}
-	printCtx, cancelPrint := chromedp.NewContext(b.ctx, chromedp.WithTargetID(tabID))
-	printer := *b
-	printer.ctx = printCtx
-	printer.waitFor(`document.querySelectorAll('.slip .code').length === 4`, 15*time.Second)
+	printer, cancelPrint := b.printTab(4)
 	slips := printer.js(`document.body.innerText`).(string)
 	for _, want := range []string{"城关镇2021年度工作报告大会", "机关干部", "共 4 张选票", "不足 50 张"} {
 		if !strings.Contains(slips, want) {
@@ -282,7 +270,7 @@ func TestBrowserJourney(t *testing.T) {
 	for _, c := range printer.js(`Array.prototype.map.call(document.querySelectorAll('.slip .code'), function(e){ return e.textContent.replace(/ /g, ''); })`).([]any) {
 		codes = append(codes, c.(string))
 	}
-	journeyShot(&printer, "13-print-page")
+	journeyShot(printer, "13-print-page")
 	cancelPrint()
 	b.waitFor(`document.getElementById('t-issued').textContent === '4' && document.querySelector('#turnout tr[data-group=cadres] .issued').textContent === '4' &&
 		document.querySelectorAll('#batches tbody tr[data-batch]').length === 1`, 10*time.Second)
@@ -511,21 +499,7 @@ func (b *browserApp) fillAny(dem string) {
 
 // journeyShot saves a full-page screenshot as
 // artifacts/browser/journey-<name>.png.
-func journeyShot(b *browserApp, name string) {
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	dir := filepath.Join("..", "artifacts", "browser")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return
-	}
-	file := filepath.Join(dir, "journey-"+name+".png")
-	if err := os.WriteFile(file, png, 0o644); err == nil {
-		b.t.Logf("screenshot: %s", file)
-	}
-}
+func journeyShot(b *browserApp, name string) { b.saveShot("journey-" + name + ".png") }
 
 // journeyDownload lets the page download into a fresh folder, runs click
 // and waits for the finished file; it returns the name the browser gave it

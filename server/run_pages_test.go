@@ -18,7 +18,6 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -442,18 +441,7 @@ func TestBrowserRunMeeting(t *testing.T) {
 		t.Errorf("no warning before printing 3 slips for a 60-staff unit: %q", w)
 	}
 	b.shot("2-print-form")
-	newTab := chromedp.WaitNewTarget(b.ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/print") })
-	b.js(`document.getElementById('print-btn').click(); true`)
-	var tabID target.ID
-	select {
-	case tabID = <-newTab:
-	case <-time.After(15 * time.Second):
-		t.Fatal("the print page did not open")
-	}
-	printCtx, cancelPrint := chromedp.NewContext(b.ctx, chromedp.WithTargetID(tabID))
-	printer := *b
-	printer.ctx = printCtx
-	printer.waitFor(`document.querySelectorAll('.slip .code').length === 3`, 15*time.Second)
+	printer, cancelPrint := b.printTab(3)
 	codes := printer.js(`Array.prototype.map.call(document.querySelectorAll('.slip .code'), function(e){ return e.textContent.replace(/ /g, ''); })`).([]any)
 	if warn := printer.js(`(document.querySelector('[data-warning]')||{}).textContent || ''`).(string); !strings.Contains(warn, "不足 50 张") {
 		t.Errorf("the print page has no warning: %q", warn)
