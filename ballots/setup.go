@@ -627,7 +627,7 @@ func (s *Service) Results(ctx context.Context, rec MeetingRecord) (Result, error
 	if rec.Sealed == nil || rec.Def == nil {
 		return Result{}, Errorf(EMeetingOpen, "测评进行中或尚未封存，结束后才能查看结果 (results are sealed until the meeting closes)")
 	}
-	return BuildResult(rec.Def, *rec.Sealed, s.opt.MinGroup), nil
+	return Publish(rec.Def, *rec.Sealed, s.opt.MinGroup), nil
 }
 
 // BallotList is the anonymous ballots of a closed meeting, for recounting.
@@ -637,29 +637,30 @@ type BallotList struct {
 	Note       string   `json:"note,omitempty"`
 }
 
-// Ballots returns a closed meeting's anonymous ballots in random-key order.
-// Ballots of groups that results suppress carry no group; a meeting with
-// fewer than k ballots lists none.
+// Ballots returns a closed meeting's anonymous ballots in random-key order:
+// those PublishBallots allows. Ballots of groups that results hide are left
+// out, as their answers' shape would name the group; a meeting with fewer
+// than k ballots lists none.
 func (s *Service) Ballots(ctx context.Context, rec MeetingRecord) (BallotList, error) {
-	if rec.Sealed == nil {
+	if rec.Sealed == nil || rec.Def == nil {
 		return BallotList{}, Errorf(EMeetingOpen, "测评进行中或尚未封存，结束后才能查看选票 (ballots are sealed until the meeting closes)")
 	}
 	if rec.Sealed.Ballots < s.opt.MinGroup {
 		return BallotList{Ballots: []Ballot{}, Suppressed: true,
 			Note: fmt.Sprintf("票数少于 %d 张，不公开选票 (fewer than %d ballots: not shown)", s.opt.MinGroup, s.opt.MinGroup)}, nil
 	}
-	_, _, ballots, err := s.recountBallots(ctx, rec.ID)
+	_, _, all, err := s.recountBallots(ctx, rec.ID)
 	if err != nil {
 		return BallotList{}, err
 	}
-	hidden := SuppressedGroups(rec.Def, rec.Sealed.Tally, s.opt.MinGroup)
-	for i := range ballots {
-		if hidden[ballots[i].Group] {
-			ballots[i].Group = ""
-		}
+	list := BallotList{Ballots: PublishBallots(rec.Def, *rec.Sealed, s.opt.MinGroup, all)}
+	if len(list.Ballots) < len(all) {
+		list.Suppressed = true
+		list.Note = fmt.Sprintf("票数少于 %d 张的参评类别（或与之合并才够 %d 张的类别）的 %d 张选票不单独公开，已计入结果合计 (%d ballots of groups too small to show on their own are left out; results count them)",
+			s.opt.MinGroup, s.opt.MinGroup, len(all)-len(list.Ballots), len(all)-len(list.Ballots))
 	}
-	sort.Slice(ballots, func(i, j int) bool { return ballots[i].ID < ballots[j].ID })
-	return BallotList{Ballots: ballots}, nil
+	sort.Slice(list.Ballots, func(i, j int) bool { return list.Ballots[i].ID < list.Ballots[j].ID })
+	return list, nil
 }
 
 // IsNotFound reports whether err is ENotFound.

@@ -95,6 +95,12 @@ func (t Tally) Equal(u Tally) bool {
 	return true
 }
 
+// Answered returns how many of group's ballots answered about a subject
+// (and dimension) in a section.
+func (t Tally) Answered(group, section, subject, dim string) int64 {
+	return t["a"+sep+group+sep+section+sep+subject+sep+dim]
+}
+
 // Ballots returns how many ballots group cast.
 func (t Tally) Ballots(group string) int64 { return t[ballotsField(group)] }
 
@@ -132,7 +138,9 @@ type Result struct {
 	Groups    []GroupResult   `json:"groups"`
 }
 
-// GroupResult is one voter group's part of a result.
+// GroupResult is one voter group's part of a result. A group whose every
+// section is hidden is Suppressed and lists no sections; otherwise a hidden
+// section of it is listed with Suppressed set and no counts.
 type GroupResult struct {
 	Code       string          `json:"code"`
 	Name       string          `json:"name"`
@@ -142,13 +150,20 @@ type GroupResult struct {
 }
 
 // SectionResult is the count of one section of one form.
+//
+// Ballots is how many ballots the counts come from and Groups the voter
+// groups that cast them. A Suppressed section shows neither subjects nor
+// counts: too few ballots would be revealed (see Publish).
 type SectionResult struct {
-	Form     string          `json:"form"`
-	Section  string          `json:"section"`
-	Title    string          `json:"title"`
-	Purpose  string          `json:"purpose"`
-	Scale    Scale           `json:"scale"`
-	Subjects []SubjectResult `json:"subjects"`
+	Form       string          `json:"form"`
+	Section    string          `json:"section"`
+	Title      string          `json:"title"`
+	Purpose    string          `json:"purpose"`
+	Scale      Scale           `json:"scale"`
+	Ballots    int64           `json:"ballots"`
+	Groups     []string        `json:"groups"`
+	Suppressed bool            `json:"suppressed,omitempty"`
+	Subjects   []SubjectResult `json:"subjects"`
 }
 
 // SubjectResult counts the answers about one subject (and dimension).
@@ -161,81 +176,6 @@ type SubjectResult struct {
 	Count     *int64           `json:"count,omitempty"`     // score: answers; choose: votes
 	Sum       *float64         `json:"sum,omitempty"`       // score
 	Histogram map[string]int64 `json:"histogram,omitempty"` // score
-}
-
-// SuppressedGroups returns the groups whose results may not be shown when
-// fewer than k ballots would then be hidden: each group under k, and, while
-// the hidden groups hold between 1 and k−1 ballots together, the next
-// smallest group too, so that no small group can be solved back by
-// subtracting the shown groups from the merged result.
-func SuppressedGroups(def *MeetingDef, t Tally, k int64) map[string]bool {
-	type gc struct {
-		code string
-		n    int64
-	}
-	var groups []gc
-	for _, g := range def.Groups {
-		groups = append(groups, gc{g.Code, t.Ballots(g.Code)})
-	}
-	sort.SliceStable(groups, func(i, j int) bool { return groups[i].n < groups[j].n })
-	hidden := map[string]bool{}
-	var hiddenN int64
-	for _, g := range groups {
-		if g.n > 0 && g.n < k {
-			hidden[g.code] = true
-			hiddenN += g.n
-		}
-	}
-	for _, g := range groups {
-		if hiddenN == 0 || hiddenN >= k {
-			break
-		}
-		if !hidden[g.code] && g.n > 0 {
-			hidden[g.code] = true
-			hiddenN += g.n
-		}
-	}
-	return hidden
-}
-
-// BuildResult renders a sealed tally as the published result, hiding what
-// invariant 8 (small groups) requires.
-func BuildResult(def *MeetingDef, s Sealed, k int64) Result {
-	r := Result{Meeting: def.Code, Title: def.Title, Ballots: s.Ballots, Digest: s.Digest, LiveCheck: s.LiveCheck,
-		Sections: []SectionResult{}, Groups: []GroupResult{}}
-	hidden := SuppressedGroups(def, s.Tally, k)
-	showAll := s.Ballots >= k
-	type key struct{ form, section string }
-	merged := map[key]*SectionResult{}
-	for gi := range def.Groups {
-		g := &def.Groups[gi]
-		gr := GroupResult{Code: g.Code, Name: g.Name, Ballots: s.Tally.Ballots(g.Code)}
-		if hidden[g.Code] || !showAll {
-			gr.Suppressed = gr.Ballots > 0
-		}
-		for si := range g.Sections {
-			sec := sectionResult(g, &g.Sections[si], s.Tally)
-			if !gr.Suppressed && showAll && gr.Ballots > 0 {
-				gr.Sections = append(gr.Sections, sec)
-			}
-			if !showAll {
-				continue
-			}
-			kk := key{g.Form, sec.Section}
-			if m, ok := merged[kk]; ok {
-				mergeSection(m, sec)
-				continue
-			}
-			cp := copySection(sec)
-			merged[kk] = &cp
-			r.Sections = append(r.Sections, cp)
-		}
-		r.Groups = append(r.Groups, gr)
-	}
-	for i := range r.Sections {
-		r.Sections[i] = *merged[key{r.Sections[i].Form, r.Sections[i].Section}]
-	}
-	return r
 }
 
 func sectionResult(g *GroupDef, s *SectionDef, t Tally) SectionResult {

@@ -1,7 +1,7 @@
 package scoring
 
 import (
-	"fmt"
+	"slices"
 
 	"github.com/ceping/ceping/ballots"
 )
@@ -41,7 +41,7 @@ func FromMeeting(def *ballots.MeetingDef, sealed ballots.Sealed, units map[strin
 					continue
 				}
 				out = append(out, Evaluation{Unit: subj.Code, Component: s.Purpose, Group: g.Code, Meeting: def.Code, GroupName: g.Name, MeetingTitle: def.Title,
-					Scale: scaleOf(s.Scale), Counts: counts})
+					Scale: scaleOf(s.Scale), Counts: counts, Ballots: sealed.Tally.Answered(g.Code, s.Code, subj.Code, dims[0])})
 			}
 		}
 	}
@@ -59,65 +59,59 @@ func scaleOf(s ballots.Scale) Scale {
 // cadrePurposes are the sections reported but not scored.
 var cadrePurposes = map[string]bool{PurposeTeam: true, PurposeCadre: true, PurposeIntegrity: true, PurposeRecommend: true}
 
-// CadreSections turns a sealed meeting's team, cadre, integrity and
-// recommend sections into tallies, merging the voter groups that answered
-// the same form section.
-func CadreSections(def *ballots.MeetingDef, sealed ballots.Sealed) []SectionTally {
+// CadreSections turns a meeting's published team, cadre, integrity and
+// recommend sections into tallies. It reads the publishable result
+// (ballots.Publish), never the raw tally, so a section the result hides is
+// left out here too.
+func CadreSections(r ballots.Result) []SectionTally {
 	var out []SectionTally
-	idx := sealed.Tally.Index()
-	index := map[string]int{}
-	for _, g := range def.Groups {
-		n := sealed.Tally.Ballots(g.Code)
-		if n == 0 {
+	for _, sec := range r.Sections {
+		if !cadrePurposes[sec.Purpose] || sec.Suppressed || sec.Ballots == 0 {
 			continue
 		}
-		for _, s := range g.Sections {
-			if !cadrePurposes[s.Purpose] {
-				continue
-			}
-			key := g.Form + "/" + s.Code
-			i, ok := index[key]
+		st := SectionTally{Section: r.Meeting + "/" + sec.Section, Title: sec.Title, Purpose: sec.Purpose, Ballots: sec.Ballots}
+		for _, o := range sec.Scale.Options {
+			st.Options = append(st.Options, o.Label)
+		}
+		index := map[string]int{}
+		for _, x := range sec.Subjects {
+			i, ok := index[x.Subject]
 			if !ok {
-				st := SectionTally{Section: fmt.Sprintf("%s/%s", def.Code, s.Code), Title: s.Title, Purpose: s.Purpose, Dimensions: s.Dimensions}
-				for _, o := range s.Scale.Options {
-					st.Options = append(st.Options, o.Label)
-				}
-				for _, subj := range s.Subjects {
-					st.Subjects = append(st.Subjects, SubjectTally{Subject: subj.Code, Name: subj.Name})
-				}
-				i = len(out)
-				index[key] = i
-				out = append(out, st)
+				i = len(st.Subjects)
+				index[x.Subject] = i
+				st.Subjects = append(st.Subjects, SubjectTally{Subject: x.Subject, Name: x.Name})
 			}
-			st := &out[i]
-			st.Ballots += n
-			for j := range st.Subjects {
-				subj := &st.Subjects[j]
-				switch {
-				case s.Scale.Type == ballots.ScaleChoose:
-					subj.Votes += idx.Counts(g.Code, s.Code, subj.Subject, "")[""]
-				case len(s.Dimensions) > 0:
-					if subj.ByDimension == nil {
-						subj.ByDimension = map[string]map[string]int64{}
-					}
-					for _, d := range s.Dimensions {
-						if subj.ByDimension[d] == nil {
-							subj.ByDimension[d] = map[string]int64{}
-						}
-						for k, v := range idx.Counts(g.Code, s.Code, subj.Subject, d) {
-							subj.ByDimension[d][k] += v
-						}
-					}
-				default:
-					if subj.Counts == nil {
-						subj.Counts = map[string]int64{}
-					}
-					for k, v := range idx.Counts(g.Code, s.Code, subj.Subject, "") {
-						subj.Counts[k] += v
-					}
+			subj := &st.Subjects[i]
+			counts := x.Counts
+			if counts == nil {
+				counts = x.Histogram
+			}
+			switch {
+			case sec.Scale.Type == ballots.ScaleChoose:
+				if x.Count != nil {
+					subj.Votes += *x.Count
 				}
+			case x.Dimension != "":
+				if subj.ByDimension == nil {
+					subj.ByDimension = map[string]map[string]int64{}
+				}
+				if !slices.Contains(st.Dimensions, x.Dimension) {
+					st.Dimensions = append(st.Dimensions, x.Dimension)
+				}
+				subj.ByDimension[x.Dimension] = copyCounts(counts)
+			default:
+				subj.Counts = copyCounts(counts)
 			}
 		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func copyCounts(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }

@@ -301,27 +301,38 @@ func collect(in Input, index map[string]int) []unitTally {
 		if e.Meeting != "" && !slices.Contains(ut.meetings[e.Component], e.Meeting) {
 			ut.meetings[e.Component] = append(ut.meetings[e.Component], e.Meeting)
 		}
-		switch e.Scale.Type {
-		case ScaleGrade:
-			for _, o := range e.Scale.Options {
-				n := e.Counts[o.Label]
-				p.gradeSum += float64(n) * o.Value
-				p.gradeN += n
-				p.ballots += n
-			}
-		case ScaleScore:
-			lo, hi := *e.Scale.Min, *e.Scale.Max
-			norm := func(s float64) float64 { return min(max((s-lo)/(hi-lo), 0), 1) }
-			for _, s := range e.Scores {
-				p.addScore(norm(s), 1)
-			}
-			for _, label := range sortedKeys(e.Counts) {
-				s, _ := strconv.ParseFloat(label, 64) // validated
-				p.addScore(norm(s), e.Counts[label])
-			}
-		}
+		p.addEvaluation(e)
 	}
 	return tallies
+}
+
+// addEvaluation adds one evaluation's answers to the pool. Its ballots are
+// e.Ballots when given: a section rating several dimensions gives one
+// answer per dimension, and a group of one voter must not pass for five.
+func (p *pool) addEvaluation(e Evaluation) {
+	before := p.ballots
+	switch e.Scale.Type {
+	case ScaleGrade:
+		for _, o := range e.Scale.Options {
+			n := e.Counts[o.Label]
+			p.gradeSum += float64(n) * o.Value
+			p.gradeN += n
+			p.ballots += n
+		}
+	case ScaleScore:
+		lo, hi := *e.Scale.Min, *e.Scale.Max
+		norm := func(s float64) float64 { return min(max((s-lo)/(hi-lo), 0), 1) }
+		for _, s := range e.Scores {
+			p.addScore(norm(s), 1)
+		}
+		for _, label := range sortedKeys(e.Counts) {
+			s, _ := strconv.ParseFloat(label, 64) // validated
+			p.addScore(norm(s), e.Counts[label])
+		}
+	}
+	if e.Ballots > 0 {
+		p.ballots = before + e.Ballots
+	}
 }
 
 func scoreEvaluation(row *Row, r Rules, ut unitTally) {
@@ -337,6 +348,9 @@ func scoreEvaluation(row *Row, r Rules, ut unitTally) {
 		if ballots == 0 {
 			row.Warnings = append(row.Warnings, missingWarning(c))
 			continue
+		}
+		if ballots < int64(r.MinGroupBallots) {
+			row.Warnings = append(row.Warnings, fewBallotsWarning(c, ballots, r.MinGroupBallots))
 		}
 		tr := componentIndex(row, r, c, byGroup, ut.names)
 		tr.Points = points
@@ -420,6 +434,22 @@ func componentIndex(row *Row, r Rules, c string, byGroup map[string]*pool, group
 const noTargetsWarning = "还没有目标任务得分，目标任务得分暂记 0 分 (no target scores yet: counted as 0)"
 
 // missingWarning is the warning of a component without ballots.
+// fewBallotsWarning marks a component whose points rest on fewer ballots
+// than the small-group rule allows: the points stay (the rules need them),
+// but they are close to individual ratings.
+func fewBallotsWarning(c string, n int64, min int) string {
+	return fmt.Sprintf("“%s”只依据 %d 张选票（少于 %d 张），据此得分可推算个人的评价，请谨慎公开 (%s rests on %d ballots, fewer than %d: its points come close to individual ratings)",
+		componentLabel(c), n, min, componentEnglish(c), n, min)
+}
+
+// UnpublishedWarning marks a component whose points include n ballots (1
+// to k−1) that no published result shows: the points minus the published
+// results would reveal them.
+func UnpublishedWarning(c string, n int64) string {
+	return fmt.Sprintf("“%s”的得分中有 %d 张选票所在的测评表因票数太少未公布，用得分减去已公布的结果可推算这 %d 张选票，请谨慎公开 (%s includes %d ballots of tables withheld for too few ballots: the points minus the published results would reveal them)",
+		componentLabel(c), n, n, componentEnglish(c), n)
+}
+
 func missingWarning(c string) string {
 	return fmt.Sprintf("还没有“%s”的选票，各方面评价按已有评价项折算 (no %s ballots yet: the evaluation is rescaled from the components present)",
 		componentLabel(c), componentEnglish(c))

@@ -72,8 +72,10 @@ func TestComputeWorkedExample(t *testing.T) {
 	if row.Rank != 1 || row.Grade != "一般" { // 60 ≤ 69.02 < 80
 		t.Errorf("rank %d grade %s, want 1 一般", row.Rank, row.Grade)
 	}
-	if len(row.Warnings) != 0 {
-		t.Errorf("warnings %q, want none", row.Warnings)
+	// The group component rests on 2 ballots, under min_group_ballots (3):
+	// its points stay, and the row says they come close to individual ratings.
+	if want := []string{fewBallotsWarning(Group, 2, 3)}; !slices.Equal(row.Warnings, want) {
+		t.Errorf("warnings %q, want %q", row.Warnings, want)
 	}
 
 	// The JSON rounds only on output, half away from zero: 2.625 → 2.63,
@@ -87,7 +89,7 @@ func TestComputeWorkedExample(t *testing.T) {
 	want := `{"unit":"T01","name":"城关镇","kind":"town",` +
 		`"target":{"score":62.55,"weighted":50.04,"categories":{"economic":34,"social":13.5,"environment":3.05,"stability":0,"team":12}},` +
 		`"evaluation":{"components":{"conference":5.67,"mutual":3.4,"group":2.63,"democratic":2.88,"social":3.2},"total":17.78},` +
-		`"adjustments":1.2,"total":69.02,"rank":1,"grade":"一般","warnings":[]}`
+		`"adjustments":1.2,"total":69.02,"rank":1,"grade":"一般","warnings":["“考核组评价”只依据 2 张选票（少于 3 张），据此得分可推算个人的评价，请谨慎公开 (assessment group rests on 2 ballots, fewer than 3: its points come close to individual ratings)"]}`
 	if string(got) != want {
 		t.Errorf("JSON\n got %s\nwant %s", got, want)
 	}
@@ -236,6 +238,20 @@ func TestComputeEvaluation(t *testing.T) {
 		want: want{comps: map[string]float64{Conference: 6, Mutual: 4, Group: 3, Democratic: 2.8, Social: 4}, e: 19.8,
 			warnings: []string{"民主测评：参评类别“village”只有 2 票，少于 3 票，各类别改为合并计算 (democratic rating: voter group village has only 2 ballots, under 3: the groups are pooled)"}},
 	}, {
+		name: "one voter rating five dimensions is one ballot, not five",
+		rules: func(r *Rules) {
+			r.GroupWeights = map[string]map[string]float64{Democratic: {"cadres": 0.7, "village": 0.3}}
+		},
+		evals: func() []Evaluation {
+			one := gradeEval("T01", Democratic, "village", map[string]int64{"好": 5})
+			one.Ballots = 1 // 德能勤绩廉 of one ballot
+			return append(others(Democratic), gradeEval("T01", Democratic, "cadres", map[string]int64{"好": 8, "较好": 2}), one)
+		}(),
+		// village has 1 < 3 ballots: pooled over the answers (8 + 1.6 + 5)/15 = 0.9733…
+		// democratic 3 × 0.9733… = 2.92; E = 19.92
+		want: want{comps: map[string]float64{Conference: 6, Mutual: 4, Group: 3, Democratic: 2.92, Social: 4}, e: 19.92,
+			warnings: []string{"民主测评：参评类别“village”只有 1 票，少于 3 票，各类别改为合并计算 (democratic rating: voter group village has only 1 ballots, under 3: the groups are pooled)"}},
+	}, {
 		name: "groups that voted all without weight pool",
 		rules: func(r *Rules) {
 			r.GroupWeights = map[string]map[string]float64{Democratic: {"village": 1}}
@@ -259,14 +275,15 @@ func TestComputeEvaluation(t *testing.T) {
 		// conference 9 × 0.5 = 4.5, social 6 × 1 = 6
 		// E = (4.5 + 6) × 30 / (9 + 6) = 10.5 × 2 = 21
 		want: want{comps: map[string]float64{Conference: 4.5, Social: 6}, e: 21,
-			warnings: missing(Mutual, Group, Democratic)},
+			warnings: append(append([]string{fewBallotsWarning(Conference, 2, 3)}, missing(Mutual, Group, Democratic)...), fewBallotsWarning(Social, 1, 3))},
 	}, {
 		name: "grade and score ballots of one component pool by value",
 		evals: append(others(Group),
 			gradeEval("T01", Group, "a", map[string]int64{"较好": 1}),
 			scoreEval("T01", Group, "b", 0, 10, 5)),
 		// (0.8 + 5/10)/2 = 0.65 → 3 × 0.65 = 1.95; E = 18.95
-		want: want{comps: map[string]float64{Conference: 6, Mutual: 4, Group: 1.95, Democratic: 3, Social: 4}, e: 18.95},
+		want: want{comps: map[string]float64{Conference: 6, Mutual: 4, Group: 1.95, Democratic: 3, Social: 4}, e: 18.95,
+			warnings: []string{fewBallotsWarning(Group, 2, 3)}},
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

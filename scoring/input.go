@@ -82,6 +82,10 @@ type Evaluation struct {
 	Scale        Scale            `json:"scale"`
 	Counts       map[string]int64 `json:"counts,omitempty"`
 	Scores       []float64        `json:"scores,omitempty"`
+	// Ballots is how many ballots the counts come from, when that is not
+	// their total (a section rating several dimensions counts one answer
+	// per dimension). Optional: 0 means the total of Counts and Scores.
+	Ballots int64 `json:"ballots,omitempty"`
 }
 
 // Scale types.
@@ -242,6 +246,9 @@ func validateTarget(cats map[string]float64, kind string, t Target, field string
 
 func validateEvaluation(e Evaluation, field string) error {
 	s := e.Scale
+	if e.Ballots < 0 || e.Ballots > MaxCount {
+		return inputErr(e.Unit, field+".ballots", "评价项 %s 的选票数 ballots 为 %d，应在 0 到 %d 之间", e.Component, e.Ballots, MaxCount)
+	}
 	for _, label := range sortedKeys(e.Counts) {
 		n := e.Counts[label]
 		if n < 0 || n > MaxCount {

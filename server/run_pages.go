@@ -132,6 +132,8 @@ type tallySection struct {
 	// Legend explains abbreviated option headers of a dimension table
 	// ("优＝优秀　称＝称职　…"); "" when the headers are the labels.
 	Legend string
+	// Suppressed: the published result hides this section's counts.
+	Suppressed bool
 }
 
 type tallyHead struct {
@@ -194,7 +196,7 @@ func (s *Server) tallyPage(c *fiber.Ctx) error {
 	d.Check = liveCheckLabels[res.LiveCheck]
 	for _, sec := range res.Sections {
 		t := tallyTable(sec)
-		t.Answered = answeredBy(rec.Def, res, sec)
+		t.Answered = answeredBy(res, sec)
 		d.Sections = append(d.Sections, t)
 	}
 	for _, g := range res.Groups {
@@ -207,36 +209,23 @@ func (s *Server) tallyPage(c *fiber.Ctx) error {
 	return s.renderTally(c, d)
 }
 
-// answeredBy names the voter groups whose form holds the merged section and
-// who cast ballots, with their ballots together: "本表由 机关干部、村两委负责人
-// 作答，共 17 票". Group counts are on the sheet already (a group's heading),
-// so naming them reveals nothing the sheet does not show.
-func answeredBy(def *ballots.MeetingDef, res ballots.Result, sec ballots.SectionResult) string {
-	if def == nil {
-		return ""
-	}
-	ballotsOf := map[string]int64{}
+// answeredBy names the voter groups whose ballots a merged section counts,
+// with their ballots together: "本表由 机关干部、村两委负责人 作答，共 17 票".
+// Group counts are on the sheet already (a group's heading), so naming them
+// reveals nothing the sheet does not show.
+func answeredBy(res ballots.Result, sec ballots.SectionResult) string {
+	names := map[string]string{}
 	for _, g := range res.Groups {
-		ballotsOf[g.Code] = g.Ballots
+		names[g.Code] = g.Name
 	}
-	var names []string
-	var n int64
-	for _, g := range def.Groups {
-		if g.Form != sec.Form || ballotsOf[g.Code] == 0 {
-			continue
-		}
-		for _, gs := range g.Sections {
-			if gs.Code == sec.Section {
-				names = append(names, g.Name)
-				n += ballotsOf[g.Code]
-				break
-			}
-		}
+	var who []string
+	for _, code := range sec.Groups {
+		who = append(who, names[code])
 	}
-	if len(names) == 0 {
+	if len(who) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("本表由 %s 作答，共 %d 票", strings.Join(names, "、"), n)
+	return fmt.Sprintf("本表由 %s 作答，共 %d 票", strings.Join(who, "、"), sec.Ballots)
 }
 
 // renderTally is renderPage for the tally sheet's own data.
@@ -267,6 +256,10 @@ func tallyTable(sec ballots.SectionResult) tallySection {
 	// ("领导班子测评", not "领导班子测评 领导班子").
 	if t.Purpose == "" || strings.Contains(t.Title, t.Purpose) {
 		t.Purpose = ""
+	}
+	if sec.Suppressed {
+		t.Suppressed = true
+		return t
 	}
 	var dimOrder []string
 	seen := map[string]bool{}

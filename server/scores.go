@@ -133,6 +133,12 @@ func (s *Server) scoreBase(ctx context.Context, cycle string) (scoring.Input, er
 	if err != nil {
 		return scoring.Input{}, err
 	}
+	// The small-group rule of the scores is never weaker than the one of
+	// published results: a weighted group index of fewer than k ballots
+	// could be solved back from the table.
+	if k := int(s.svc.MinGroup()); rules.MinGroupBallots < k {
+		rules.MinGroupBallots = k
+	}
 	in := scoring.Input{Rules: rules}
 	for _, u := range units {
 		in.Units = append(in.Units, scoring.Unit{Code: u.Code, Name: u.Name, Kind: u.Kind, Staff: u.Staff})
@@ -185,6 +191,7 @@ func (s *Server) scores(c *fiber.Ctx) error {
 	if err != nil {
 		return scoringError(err)
 	}
+	s.warnUnpublished(table, sealed)
 	if c.Query("format") == "xlsx" {
 		cy, err := s.svc.Cycle(c.UserContext(), cycle)
 		if err != nil {
@@ -205,6 +212,28 @@ func (s *Server) scores(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"cycle": cycle, "units": table.Units, "warnings": warnings})
 }
 
+// warnUnpublished marks the rows whose component points, minus what the
+// meetings' published results show, leave 1 to k−1 ballots: a reader with
+// the results and the table could solve those few ballots back. The points
+// stay (the rules need every ballot); the row says so.
+func (s *Server) warnUnpublished(table scoring.Table, sealed []ballots.MeetingRecord) {
+	k := s.svc.MinGroup()
+	held := map[ballots.Pool]int64{}
+	for _, rec := range sealed {
+		for p, n := range ballots.Unpublished(rec.Def, *rec.Sealed, k) {
+			held[p] += n
+		}
+	}
+	for i := range table.Units {
+		row := &table.Units[i]
+		for c := range row.Evaluation.Components {
+			if n := held[ballots.Pool{Purpose: c, Subject: row.Unit}]; n > 0 && n < k {
+				row.Warnings = append(row.Warnings, scoring.UnpublishedWarning(c, n))
+			}
+		}
+	}
+}
+
 // meetingCadres is one sealed meeting's leadership, cadre, integrity and
 // recommendation results.
 type meetingCadres struct {
@@ -217,10 +246,8 @@ type meetingCadres struct {
 func cadreSummaries(sealed []ballots.MeetingRecord, flagShare float64, k int64) ([]meetingCadres, error) {
 	out := []meetingCadres{}
 	for _, rec := range sealed {
-		if rec.Sealed.Ballots < k {
-			continue // too few ballots to show anything (invariant 8)
-		}
-		secs, err := scoring.SummarizeSections(scoring.CadreSections(rec.Def, *rec.Sealed), flagShare)
+		// The published result already hides what invariant 8 requires.
+		secs, err := scoring.SummarizeSections(scoring.CadreSections(ballots.Publish(rec.Def, *rec.Sealed, k)), flagShare)
 		if err != nil {
 			return nil, fmt.Errorf("meeting %s: %w", rec.Meeting.Code, err)
 		}

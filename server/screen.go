@@ -174,9 +174,12 @@ func (s *Server) screenResults(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sections := r.Sections
-	if sections == nil {
-		sections = []ballots.SectionResult{}
+	// The projector shows the sections the result publishes, nothing hidden.
+	sections := []ballots.SectionResult{}
+	for _, sec := range r.Sections {
+		if !sec.Suppressed {
+			sections = append(sections, sec)
+		}
 	}
 	return c.JSON(fiber.Map{"meeting": r.Meeting, "title": r.Title, "ballots": r.Ballots, "digest": r.Digest, "sections": sections})
 }

@@ -17,8 +17,9 @@
     'tally.check.unavailable': 'Not available: the live count was unavailable; the recount of the ballots in the database was sealed',
     'tally.totalNote': 'The ballot count is all voter groups of the meeting together; each table counts only the groups that answered it, as its heading says.',
     'tally.tooFew': 'Too few ballots: to protect the voters only the count is shown.',
-    'tally.suppressed': 'Too few ballots in this group: to protect the voters it is shown only in the total.',
+    'tally.suppressed': 'Too few ballots in this group: to protect the voters it is not shown on its own; its ballots count in the totals and scores.',
     'tally.noBallots': 'No ballots in this group.',
+    'tally.sectionSuppressed': 'Too few ballots answered this table (or subtracting it from other tables or the scores would reveal a few voters\' ratings): to protect the voters its counts are not shown; the ballots do count in the scores.',
     'tally.monitor': 'Scrutineer (signature)', 'tally.counter': 'Teller (signature)', 'tally.signDate': 'Date'
   });
 
