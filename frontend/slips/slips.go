@@ -27,6 +27,16 @@ var fontTTF []byte
 // Instructions is the one line printed on every slip.
 const Instructions = "请使用手机扫码参加测评，每张限用一次"
 
+// TypingHint is the way in for a phone that cannot scan, printed on every
+// slip under the instructions: the page where the code is typed.
+const TypingHint = "扫不了码：用浏览器打开"
+
+// TypingAddress is the address printed after TypingHint: BASE_URL/b.
+func (s Sheet) TypingAddress() string { return strings.TrimRight(s.BaseURL, "/") + "/b" }
+
+// TypingTail follows the address on the slip.
+const TypingTail = "输入票码"
+
 // Sheet is one batch of slips to print.
 type Sheet struct {
 	Title   string   // the meeting's title
@@ -114,6 +124,7 @@ func HTML(s Sheet) ([]byte, error) {
 	}
 	return frontend.Render("slips.html", map[string]any{
 		"Title": s.Title, "Group": s.Group, "Batch": s.BatchLabel(), "Instructions": Instructions, "Pages": pages,
+		"TypingHint": TypingHint, "TypingAddress": s.TypingAddress(), "TypingTail": TypingTail,
 		"Count": len(s.Codes), "Back": s.Back, "Warning": s.Warning})
 }
 
@@ -152,11 +163,15 @@ func PDF(w io.Writer, s Sheet) error {
 			mixedText(pdf, b, x+3, ty, cellW-6, 6.5, 3)
 			pdf.SetTextColor(0, 0, 0)
 		}
-		qrSize := 34.0
-		drawQR(pdf, bm, x+(cellW-qrSize)/2, y+cellH-qrSize-17, qrSize)
-		mixedText(pdf, Instructions, x+2, y+cellH-15, cellW-4, 7.5, 4)
+		// From the bottom up: the code, the typing address, the
+		// instructions, the QR code.
+		qrSize := 31.0
+		drawQR(pdf, bm, x+(cellW-qrSize)/2, y+cellH-qrSize-22, qrSize)
+		mixedText(pdf, Instructions, x+2, y+cellH-21.5, cellW-4, 7.5, 3.8)
+		mixedText(pdf, TypingHint, x+2, y+cellH-17.5, cellW-4, 6.5, 3)
+		mixedText(pdf, s.TypingAddress()+" "+TypingTail, x+2, y+cellH-14.5, cellW-4, 6.5, 3)
 		pdf.SetFont("Courier", "B", 8.2)
-		pdf.SetXY(x+2, y+cellH-10)
+		pdf.SetXY(x+2, y+cellH-10.5)
 		pdf.CellFormat(cellW-4, 6, Grouped(code), "", 0, "C", false, 0, "")
 	}
 	if len(s.Codes) == 0 {
@@ -197,8 +212,33 @@ func runWidth(pdf *fpdf.Fpdf, rs []run, size float64) float64 {
 }
 
 // mixedText writes text centred in width w from (x, y), wrapping by
-// character, and returns the y below it.
+// character into lines of even length (no last line of one character), and
+// returns the y below it.
 func mixedText(pdf *fpdf.Fpdf, text string, x, y, w, size, lineH float64) float64 {
+	lines := wrap(pdf, text, w, size)
+	if n := len(lines); n > 1 {
+		// The narrowest width that still takes n lines evens them out.
+		for narrow := runWidth(pdf, runs(text), size) / float64(n); narrow < w; narrow += 0.5 {
+			if l := wrap(pdf, text, narrow, size); len(l) == n {
+				lines = l
+				break
+			}
+		}
+	}
+	for _, l := range lines {
+		cx := x + (w-runWidth(pdf, l, size))/2
+		for _, r := range l {
+			pdf.SetFont(r.font, "", size)
+			pdf.Text(cx, y+lineH*0.8, r.text)
+			cx += pdf.GetStringWidth(r.text)
+		}
+		y += lineH
+	}
+	return y
+}
+
+// wrap breaks text into lines no wider than w, by character.
+func wrap(pdf *fpdf.Fpdf, text string, w, size float64) [][]run {
 	var lines [][]run
 	var line []run
 	for _, r := range runs(text) {
@@ -218,16 +258,7 @@ func mixedText(pdf *fpdf.Fpdf, text string, x, y, w, size, lineH float64) float6
 	if len(line) > 0 {
 		lines = append(lines, line)
 	}
-	for _, l := range lines {
-		cx := x + (w-runWidth(pdf, l, size))/2
-		for _, r := range l {
-			pdf.SetFont(r.font, "", size)
-			pdf.Text(cx, y+lineH*0.8, r.text)
-			cx += pdf.GetStringWidth(r.text)
-		}
-		y += lineH
-	}
-	return y
+	return lines
 }
 
 func drawCutLines(pdf *fpdf.Fpdf, margin, cellW, cellH float64, cols, rows int) {

@@ -40,6 +40,10 @@ func TestHTML(t *testing.T) {
 			t.Errorf("print page lacks %q", want)
 		}
 	}
+	// Every slip says where to type its code when the QR code can't be scanned.
+	if n := strings.Count(html, `<p class="typing">扫不了码：用浏览器打开<br><span class="addr">http://192.168.1.10:8080/b</span> 输入票码</p>`); n != 13 {
+		t.Errorf("%d slips carry the typing address, want 13", n)
+	}
 	// Every slip says its batch, and nothing numbers the slips within it.
 	if n := strings.Count(html, `<p class="batch">第 2 批</p>`); n != 13 {
 		t.Errorf("%d slips carry the batch number, want 13", n)
@@ -97,6 +101,16 @@ func TestPDF(t *testing.T) {
 	for _, want := range []string{"城关镇2020年度目标责任考核工作报告大会", "机关干部", slips.Instructions, slips.Grouped(s.Codes[0]), slips.Grouped(s.Codes[11])} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	if n := strings.Count(text, "扫不了码：用浏览器打开http://192.168.1.10:8080/b 输入票码"); n != 12 {
+		t.Errorf("%d slips of the PDF carry the typing address, want 12", n)
+	}
+	// A wrapped title is split evenly, never leaving a character or two on
+	// a line of their own.
+	for _, line := range strings.Split(string(out), "\n") {
+		if n := len([]rune(strings.TrimSpace(line))); n > 0 && n < 4 && strings.Contains(s.Title, strings.TrimSpace(line)) {
+			t.Errorf("the title leaves %q on a line of its own", line)
 		}
 	}
 }
