@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -501,4 +502,60 @@ func (b *browserApp) printTab(n int) (*browserApp, context.CancelFunc) {
 	printer.ctx = ctx
 	printer.waitFor(fmt.Sprintf(`document.querySelectorAll('.slip .code').length === %d`, n), 15*time.Second)
 	return &printer, cancel
+}
+
+// TestBrowserCodeFieldWhole: at 375 px with WeChat's user agent the typed
+// code field shows all 27 characters in their groups without scrolling,
+// the boxes repeat it in the slip's seven groups, and a wrong character
+// marks its group and names it.
+func TestBrowserCodeFieldWhole(t *testing.T) {
+	b := newBrowserApp(t, 375, 667, weChatUA)
+	tokens := browserYear(b.app, 1)
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(b.base+"/b")); err != nil {
+		t.Fatal(err)
+	}
+	b.view("code")
+	printed := strings.TrimSpace(regexp.MustCompile(`(.{4})`).ReplaceAllString(tokens[0], "$1 ")) // as on the slip
+	typeCode := func(s string) {
+		b.js(fmt.Sprintf(`(function(){ var el = document.getElementById('code'); el.value = %q; el.dispatchEvent(new Event('input', {bubbles:true})); return true; })()`, s))
+	}
+	typeCode(printed)
+	if over := b.js(`(function(){ var el = document.getElementById('code'); return el.scrollWidth - el.clientWidth; })()`).(float64); over > 0 {
+		t.Errorf("the code field hides %v px of the 33-character code at 375 px", over)
+	}
+	boxes := b.js(`Array.prototype.map.call(document.querySelectorAll('#code-groups li'), function (li) { return li.textContent; }).join('|')`).(string)
+	want := ""
+	for i, g := range strings.Fields(printed) {
+		if i > 0 {
+			want += "|"
+		}
+		want += fmt.Sprint(i+1) + g
+	}
+	if boxes != want {
+		t.Errorf("the boxes show %q, want %q", boxes, want)
+	}
+	if w := b.js(`document.documentElement.scrollWidth`).(float64); w > 375 {
+		t.Errorf("the code page is %v px wide at 375 px", w)
+	}
+	b.shot("code-whole")
+	// A U (not in the alphabet) typed into the third group.
+	bad := strings.Fields(printed)
+	bad[2] = "U" + bad[2][1:]
+	typeCode(strings.Join(bad, " "))
+	b.js(`document.getElementById('code-go').click()`)
+	b.waitFor(`!document.getElementById('code-msg').hidden`, 5*time.Second)
+	msg := b.js(`document.getElementById('code-msg').textContent`).(string)
+	marked := b.js(`Array.prototype.map.call(document.querySelectorAll('#code-groups li.bad .gn'), function (x) { return x.textContent; }).join(',')`).(string)
+	if !strings.Contains(msg, "第 3 组") || marked != "3" {
+		t.Errorf("a U in group 3: message %q, marked groups %q; want group 3 named and marked", msg, marked)
+	}
+	// A group typed short, with the spaces as printed.
+	short := strings.Fields(printed)
+	short[4] = short[4][:3]
+	typeCode(strings.Join(short, " "))
+	b.js(`document.getElementById('code-go').click()`)
+	b.waitFor(`document.getElementById('code-msg').textContent.indexOf('第 5 组') >= 0`, 5*time.Second)
+	if marked := b.js(`Array.prototype.map.call(document.querySelectorAll('#code-groups li.bad .gn'), function (x) { return x.textContent; }).join(',')`).(string); marked != "5" {
+		t.Errorf("a short fifth group marks groups %q, want 5", marked)
+	}
 }

@@ -52,9 +52,11 @@
       codeCount: '已输入 {0} / 27 位',
       codeGo: '开始投票',
       codeScan: '也可以用手机扫描选票上的二维码。',
-      codeLen: '票码应为 27 位，现在是 {0} 位，请核对。',
-      codeChar: '票码里不应有“{0}”，请核对。',
-      codeBad: '票码有误，请核对。',
+      codeLen: '票码应为 27 位，现在是 {0} 位，请逐组核对。',
+      codeLenAt: '票码应为 27 位，现在是 {0} 位：第 {1} 组的位数不对，请核对。',
+      codeChar: '第 {1} 组里的“{0}”不是票码里的字符，请核对。',
+      codeBad: '第 1 组的第一位应是 0 到 7 的数字，请核对。',
+      codeGroups: '您输入的票码，按选票上的分组：',
       intro: '本次测评为匿名投票，不记录您的身份。请逐项点选，填完后点页面底部的“检查并提交”。',
       optional: '（选填）',
       hGrade: '每项选一个等次。', hDims: '每人按 {0} 逐项选择。',
@@ -105,9 +107,11 @@
       codeCount: '{0} of 27 characters',
       codeGo: 'Start voting',
       codeScan: 'Or scan the QR code on the slip with your phone.',
-      codeLen: 'A code has 27 characters; this one has {0}. Please check.',
-      codeChar: '“{0}” cannot be part of a code. Please check.',
-      codeBad: 'This is not a valid code. Please check.',
+      codeLen: 'A code has 27 characters; this one has {0}. Please check it group by group.',
+      codeLenAt: 'A code has 27 characters; this one has {0}: group {1} has the wrong length. Please check.',
+      codeChar: '“{0}” in group {1} cannot be part of a code. Please check.',
+      codeBad: 'The first character of group 1 is a digit from 0 to 7. Please check.',
+      codeGroups: 'Your code, in the groups printed on the slip:',
       intro: 'This vote is anonymous: your identity is not recorded. Make one choice per item, then press “Check and submit” at the bottom.',
       optional: '(optional)',
       hGrade: 'Choose one grade per item.', hDims: 'Rate each person on: {0}.',
@@ -195,12 +199,37 @@
   }
   function norm(s) { return String(s).toUpperCase().replace(/[\s\-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1'); }
   function grouped(c) { return c.replace(/(.{4})(?=.)/g, '$1 '); }
-  function codeProblem(c) {
-    var m = /[^0-9A-HJKMNP-TV-Z]/.exec(c);
-    if (m) return t('codeChar', m[0]);
-    if (c.length !== 27) return t('codeLen', c.length);
-    if ('01234567'.indexOf(c.charAt(0)) < 0) return t('codeBad');
-    return '';
+  // A slip prints its code in seven groups: six of four, one of three.
+  function groupAt(i) { return Math.min(Math.floor(i / 4), 6); }
+  // codeProblem says what is wrong with a typed code and, where it can tell,
+  // in which group of the slip: {msg, group} (group −1: it can't), or null.
+  function codeProblem(raw) {
+    var c = norm(raw), m = /[^0-9A-HJKMNP-TV-Z]/.exec(c), i, segs;
+    if (m) return { msg: t('codeChar', m[0], groupAt(m.index) + 1), group: groupAt(m.index) };
+    if (c.length !== 27) {
+      // Typed in groups, as printed: the first group of the wrong length.
+      segs = String(raw).replace(/^[\s\-]+|[\s\-]+$/g, '').split(/[\s\-]+/);
+      if (segs.length > 1) {
+        for (i = 0; i < segs.length; i++) {
+          if (norm(segs[i]).length !== (i < 6 ? 4 : 3)) return { msg: t('codeLenAt', c.length, i + 1), group: i };
+        }
+      }
+      return { msg: t('codeLen', c.length), group: -1 };
+    }
+    if ('01234567'.indexOf(c.charAt(0)) < 0) return { msg: t('codeBad'), group: 0 };
+    return null;
+  }
+  // codeBoxes shows the typed code whole, in the slip's groups, large enough
+  // to compare with the slip; a group named by a problem is marked.
+  function codeBoxes(raw, bad) {
+    var c = norm(raw), h = '', i, n, part;
+    for (i = 0; i < 7; i++) {
+      n = i < 6 ? 4 : 3;
+      part = i < 6 ? c.slice(i * 4, i * 4 + 4) : c.slice(24); // too long shows in the last
+      h += '<li' + (i === bad ? ' class="bad"' : '') + '><span class="gn">' + (i + 1) + '</span>' + esc(part) +
+        '<span class="gap">' + new Array(Math.max(n - part.length, 0) + 1).join('·') + '</span></li>';
+    }
+    return h;
   }
   function say(msg, warn) {
     var s = $('status');
@@ -304,7 +333,7 @@
     tok = norm(h);
     typed = grouped(tok);
     var p = codeProblem(tok);
-    if (p) return showError('invalid_token', p);
+    if (p) return showError('invalid_token', p.msg, p.group);
     showLoading();
     load();
   }
@@ -645,10 +674,11 @@
     cur = showCode;
     paint('code', '<h1 id="h" tabindex="-1">' + t('codeTitle') + '</h1>' + codeForm(), '');
   }
-  function codeForm() {
+  function codeForm(bad) {
     return '<form id="code-form" novalidate><label for="code">' + t('codeLabel') + '</label>' +
       '<input id="code" name="code" type="text" autocomplete="off" autocorrect="off" autocapitalize="characters" spellcheck="false" maxlength="48" aria-describedby="code-hint code-msg" value="' + esc(typed) + '">' +
       '<p class="hint" id="code-hint">' + t('codeHint') + ' <span id="code-n">' + t('codeCount', norm(typed).length) + '</span></p>' +
+      '<p class="hint" id="code-groups-label">' + t('codeGroups') + '</p><ol id="code-groups" aria-labelledby="code-groups-label">' + codeBoxes(typed, bad) + '</ol>' +
       '<p class="msg" id="code-msg" role="alert" hidden></p>' +
       '<button class="btn pri wide" id="code-go" type="submit">' + t('codeGo') + '</button></form>' +
       '<p class="hint">' + t('codeScan') + '</p>';
@@ -657,12 +687,12 @@
     cur = showLoading;
     paint('loading', '<p id="loading" class="intro">' + t('loading') + '</p>', '');
   }
-  function showError(code, msg) {
-    cur = function () { showError(code, msg); };
+  function showError(code, msg, bad) {
+    cur = function () { showError(code, msg, bad); };
     errCode = code;
     var h = '<div id="error" data-code="' + esc(code) + '"><h1 id="h" tabindex="-1">' + t('e_' + code) + '</h1><p>' + t('e_' + code + '_') + '</p>';
     if (msg) h += '<p class="msg">⚠ ' + esc(msg) + '</p>';
-    if (code === 'not_found' || code === 'invalid_token') h += codeForm();
+    if (code === 'not_found' || code === 'invalid_token') h += codeForm(bad);
     if (code === 'meeting_not_open') h += '<p class="hint" id="checked">' + t('checked', now()) + '</p><button class="btn" id="recheck" type="button">' + t('recheck') + '</button>';
     if (code === 'rate_limited' || code === 'error') h += '<button class="btn pri" id="retry" type="button">' + t('retry') + '</button>';
     paint('error', h + '</div>', '');
@@ -887,11 +917,12 @@
   function onSubmit(e) {
     e.preventDefault();
     if (e.target.id !== 'code-form') return;
-    var inp = $('code'), c = norm(inp.value), p = codeProblem(c), m = $('code-msg');
+    var inp = $('code'), c = norm(inp.value), p = codeProblem(inp.value), m = $('code-msg');
     typed = inp.value;
     if (p) {
-      m.textContent = '⚠ ' + p;
+      m.textContent = '⚠ ' + p.msg;
       m.hidden = false;
+      $('code-groups').innerHTML = codeBoxes(inp.value, p.group);
       return inp.focus();
     }
     if (location.hash.replace(/^#/, '') === c) start();
@@ -905,7 +936,11 @@
   D.addEventListener('submit', onSubmit);
   D.addEventListener('change', onInput);
   D.addEventListener('input', function (e) {
-    if (e.target.id === 'code') { $('code-n').textContent = t('codeCount', norm(e.target.value).length); return; }
+    if (e.target.id === 'code') {
+      $('code-n').textContent = t('codeCount', norm(e.target.value).length);
+      $('code-groups').innerHTML = codeBoxes(e.target.value, -1);
+      return;
+    }
     onInput(e);
   });
   if (PV) $('preview-host').addEventListener('change', pvPick);
