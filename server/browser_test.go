@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -557,5 +558,69 @@ func TestBrowserCodeFieldWhole(t *testing.T) {
 	b.waitFor(`document.getElementById('code-msg').textContent.indexOf('第 5 组') >= 0`, 5*time.Second)
 	if marked := b.js(`Array.prototype.map.call(document.querySelectorAll('#code-groups li.bad .gn'), function (x) { return x.textContent; }).join(',')`).(string); marked != "5" {
 		t.Errorf("a short fifth group marks groups %q, want 5", marked)
+	}
+}
+
+// TestBrowserGradeButtons: at 375 px with WeChat's user agent, in normal
+// and 大字 mode, every row of grade buttons is one even row or an even
+// grid (2 × 2), its buttons all of one height, and no grade is broken or
+// cut ("基本称职" whole). The heading names the meeting.
+func TestBrowserGradeButtons(t *testing.T) {
+	b := newBrowserApp(t, 375, 667, weChatUA)
+	tokens := browserYear(b.app, 1)
+	b.open(tokens[0])
+	b.view("form")
+	if h := b.js(`document.getElementById('h').textContent`).(string); !strings.Contains(h, "城关镇") || !strings.Contains(h, "大会") {
+		t.Errorf("the ballot's heading is %q, want the meeting's title", h)
+	}
+	// layout reports, per row of buttons, its shape "columns×rows" and any
+	// fault: buttons of unequal height, a label wider than its button.
+	const layout = `(function(){
+	  var out = [];
+	  document.querySelectorAll('.opts').forEach(function (o) {
+	    var sp = o.querySelectorAll('.opt span'), tops = {}, hs = {}, cut = [];
+	    sp.forEach(function (s) {
+	      var r = s.getBoundingClientRect();
+	      tops[Math.round(r.top)] = (tops[Math.round(r.top)] || 0) + 1;
+	      hs[Math.round(r.height)] = 1;
+	      if (s.scrollWidth > s.clientWidth + 1) cut.push(s.textContent);
+	    });
+	    var counts = Object.keys(tops).map(function (k) { return tops[k]; });
+	    var even = counts.every(function (c, i) { return i === counts.length - 1 ? c <= counts[0] && (sp.length % counts[0] === 0 ? c === counts[0] : true) : c === counts[0]; });
+	    out.push({rows: counts.length, cols: counts[0], even: even && sp.length % counts[0] === 0, heights: Object.keys(hs).length, cut: cut});
+	  });
+	  return JSON.stringify(out);
+	})()`
+	for _, mode := range []string{"normal", "大字"} {
+		if mode == "大字" {
+			b.js(`document.getElementById('big').click()`)
+			b.waitFor(`document.documentElement.classList.contains('big')`, 5*time.Second)
+		}
+		var rows []struct {
+			Rows, Cols, Heights int
+			Even                bool
+			Cut                 []string
+		}
+		if err := json.Unmarshal([]byte(b.js(layout).(string)), &rows); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 0 {
+			t.Fatal("no rows of grade buttons")
+		}
+		for i, r := range rows {
+			if !r.Even || r.Heights != 1 || len(r.Cut) > 0 {
+				t.Errorf("%s mode, row %d: %d×%d, even %v, %d button heights, cut labels %q", mode, i, r.Cols, r.Rows, r.Even, r.Heights, r.Cut)
+			}
+		}
+		if w := b.js(`document.documentElement.scrollWidth`).(float64); w > 375 {
+			t.Errorf("%s mode: the ballot is %v px wide at 375 px", mode, w)
+		}
+		b.shot("grades-" + map[string]string{"normal": "normal", "大字": "big"}[mode])
+	}
+	// The page's own controls are thumb-sized.
+	for _, id := range []string{"lang", "big"} {
+		if h := b.js(`document.getElementById('` + id + `').getBoundingClientRect().height`).(float64); h < 44 {
+			t.Errorf("the %s button is %v px high, want ≥ 44", id, h)
+		}
 	}
 }

@@ -28,6 +28,10 @@ func TestBrowserResetPasswordShown(t *testing.T) {
 	if w := b.js(`document.documentElement.scrollWidth`).(float64); w > 390 {
 		t.Errorf("the accounts page is %v px wide at 390 px", w)
 	}
+	if small := b.js(`Array.prototype.filter.call(document.querySelectorAll('header.top a, header.top button'), function (x) {
+		var r = x.getBoundingClientRect(); return r.width > 0 && (r.height < 44 || r.width < 44); }).map(function (x) { return x.textContent; }).join('|')`).(string); small != "" {
+		t.Errorf("header controls under 44 px on a phone: %s", small)
+	}
 
 	b.js(`document.querySelector('#users tr[data-user="zhang"] button[data-action="reset"]').click(); true`)
 	b.waitFor(`!!document.querySelector('tr.user-edit[data-for="zhang"] input')`, 5*time.Second)

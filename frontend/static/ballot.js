@@ -736,7 +736,11 @@
       '<p class="msg" id="e' + id + '" hidden></p></div>';
   }
   function renderForm() {
-    var h = ['<h1 id="h" tabindex="-1">', esc(B.group.form_title || B.meeting.title), '</h1><p class="meta">', PV ? esc(pvMeta()) : esc(B.meeting.title) + ' · ' + esc(B.group.name), '</p><p class="intro">', t('intro'), '</p><form id="ballot" novalidate>'];
+    // The voter's heading is the meeting they sit in (城关镇…大会); the form's
+    // generic title and their group go below. A preview has no meeting yet.
+    var head = PV ? B.group.form_title || B.meeting.title : B.meeting.title || B.group.form_title;
+    var meta = PV ? pvMeta() : B.group.name + (B.group.form_title ? ' · ' + B.group.form_title : '');
+    var h = ['<h1 id="h" tabindex="-1">', esc(head), '</h1><p class="meta">', esc(meta), '</p><p class="intro">', t('intro'), '</p><form id="ballot" novalidate>'];
     B.sections.forEach(function (s, si) {
       var ty = s.scale.type;
       h.push('<section class="sec" id="s', si, '" data-section="', esc(s.code), '" data-type="', esc(ty), '" aria-labelledby="t', si, '"><h2 id="t', si, '">', esc(s.title),
@@ -767,6 +771,23 @@
     paint('form', renderForm(), '<div class="prog"><span id="progress"></span><progress id="pbar" max="1" value="0"></progress></div><button class="btn pri" id="review" type="button">' + t('review') + '</button>');
     B.sections.forEach(function (s, si) { lims(si); });
     progress();
+    fitOpts();
+  }
+  // fitOpts lays each row of grade buttons out as one even row, or, where a
+  // label would not fit whole, two columns (2 × 2), or one: a grade is never
+  // broken inside ("基本称职"), and the buttons of a row are of one size.
+  // Measured, not guessed: labels, screens and the 大字 mode all vary.
+  function fitOpts() {
+    var rows = D.querySelectorAll('.opts'), i, j, fits = function (o) {
+      var sp = o.querySelectorAll('span');
+      for (j = 0; j < sp.length; j++) if (sp[j].scrollWidth > sp[j].clientWidth + 1) return false;
+      return true;
+    };
+    for (i = 0; i < rows.length; i++) rows[i].className = 'opts';
+    var tight = [];
+    for (i = 0; i < rows.length; i++) if (!fits(rows[i])) tight.push(rows[i]);
+    tight.forEach(function (o) { o.className = 'opts two'; });
+    tight.forEach(function (o) { if (!fits(o)) o.className = 'opts one'; });
   }
   function lims(si) {
     var s = B.sections[si], el = $('l' + si), h = '';
@@ -896,6 +917,7 @@
       big = !big;
       put('cp.big', big ? '1' : '0');
       prefs();
+      if (view === 'form') fitOpts();
     } else if (id === 'review') {
       marks = check();
       mark();
@@ -944,6 +966,7 @@
     onInput(e);
   });
   if (PV) $('preview-host').addEventListener('change', pvPick);
+  W.addEventListener('resize', function () { if (view === 'form') fitOpts(); });
   W.addEventListener('hashchange', nav);
   W.addEventListener('popstate', nav);
   W.addEventListener('online', function () { if (kick) { clearTimeout(timer); kick(); } });
