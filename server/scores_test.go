@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -116,9 +120,23 @@ func TestScoresFromSealedMeetings(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") {
 		t.Fatalf("xlsx: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	book, err := excelize.OpenReader(resp.Body)
+	raw, _ := io.ReadAll(resp.Body)
+	// Zip tools list every part with today's date, not the invalid 1980-00-00.
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if y := f.Modified.Year(); y < time.Now().Year()-1 || f.ModifiedDate == 0 {
+			t.Errorf("workbook part %s dated %v (DOS date %d)", f.Name, f.Modified, f.ModifiedDate)
+		}
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := book.GetCellValue("县级各部门", "C3"); h != "折算得分(×0.8)" {
+		t.Errorf("the weighted column is headed %q, want 折算得分(×0.8) as on the page", h)
 	}
 	// Row 1 is the red 结果尚不完整 caveat (D02 has no targets).
 	title, _ := book.GetCellValue("县级各部门", "A2")

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -77,7 +80,38 @@ func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, c
 	if err := f.Write(&buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return datedZip(buf.Bytes(), time.Now())
+}
+
+// datedZip rewrites an .xlsx (a zip) with every entry dated at: excelize
+// leaves the dates zero, which zip tools show as the invalid 1980-00-00.
+func datedZip(book []byte, at time.Time) ([]byte, error) {
+	r, err := zip.NewReader(bytes.NewReader(book), int64(len(book)))
+	if err != nil {
+		return nil, fmt.Errorf("workbook zip: %w", err)
+	}
+	var out bytes.Buffer
+	w := zip.NewWriter(&out)
+	for _, f := range r.File {
+		h := zip.FileHeader{Name: f.Name, Method: f.Method, Modified: at}
+		dst, err := w.CreateHeader(&h)
+		if err != nil {
+			return nil, err
+		}
+		src, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		_, err = io.Copy(dst, src)
+		src.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 type styles struct{ title, header, num, text, pct, caveat int }
@@ -214,7 +248,7 @@ func incompleteReasons(rules scoring.Rules, table scoring.Table, warnings []stri
 }
 
 func scoreSheet(f *excelize.File, st styles, sheet, heading, caveat string, rules scoring.Rules, table scoring.Table, kind string) error {
-	cols := []string{"单位", "目标任务得分", fmt.Sprintf("折算得分(%g%%)", rules.TargetWeight*100)}
+	cols := []string{"单位", "目标任务得分", fmt.Sprintf("折算得分(×%g)", rules.TargetWeight)}
 	widths := []float64{20, 12, 12}
 	for _, c := range componentOrder {
 		cols = append(cols, fmt.Sprintf("%s(%g分)", c.name, rules.Components[c.code]))
