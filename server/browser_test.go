@@ -10,7 +10,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,6 +23,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ceping/ceping/server"
 )
 
 // The browser tests drive the real voter page in headless Chromium (Debian's
@@ -35,18 +36,13 @@ import (
 const weChatUA = "Mozilla/5.0 (Linux; Android 10; V2001A Build/QP1A.190711.020; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/86.0.4240.99 XWEB/4317 MMWEBSDK/20220903 Mobile Safari/537.36 MMWEBID/6294 MicroMessenger/8.0.28.2240(0x28001C57) WeChat/arm64 Weixin NetType/4G Language/zh_CN ABI/arm64"
 
 func chromiumPath(t testing.TB) string {
-	for _, p := range []string{os.Getenv("CEPING_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-		if p == "" {
-			continue
-		}
-		if _, err := exec.LookPath(p); err == nil {
-			return p
-		}
+	if p := server.ChromiumPath(); p != "" {
+		return p
 	}
 	if os.Getenv("CI") != "" {
 		t.Fatal("chromium not found: .ci/run installs Debian's chromium")
 	}
-	t.Skip("chromium not installed (apt-get install chromium)")
+	t.Skip("chromium not installed (apt-get install chromium fonts-noto-cjk, or set CEPING_CHROMIUM)")
 	return ""
 }
 

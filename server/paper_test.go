@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -158,15 +156,7 @@ func TestPaperPage(t *testing.T) {
 // it, the QR link), confirming by another, and the screen following turnout
 // with no account. Skipped without Chromium.
 func TestPaperAndScreenInBrowser(t *testing.T) {
-	chrome := ""
-	for _, p := range []string{os.Getenv("CEPING_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-		if p != "" {
-			if _, err := exec.LookPath(p); err == nil {
-				chrome = p
-				break
-			}
-		}
-	}
+	chrome := ChromiumPath()
 	if chrome == "" {
 		t.Skip("chromium not installed")
 	}
