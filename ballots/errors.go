@@ -42,13 +42,30 @@ type Error struct {
 	Code    string
 	Message string
 	Details []Detail
+	Err     error // the cause, for the log only (e.g. the driver's error behind EUnavailable)
 }
 
 func (e *Error) Error() string {
-	if len(e.Details) == 0 {
+	switch {
+	case e.Err != nil: // for the log: the cause says more than the user's message
+		return fmt.Sprintf("%s: %v", e.Code, e.Err)
+	case len(e.Details) == 0:
 		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
 	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Details[0].Message)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Unavailable returns an EUnavailable error (503, with Retry-After) for a
+// storage failure that passes by itself: a lost connection, the database or
+// Redis restarting, a deadlock. Storage adapters classify their drivers'
+// errors with it, so that no such failure reaches a user as an internal
+// error; cause is kept for the log.
+func Unavailable(cause error) *Error {
+	return &Error{Code: EUnavailable, Err: cause,
+		Message: "服务器暂时忙不过来，请过几秒再试 (the server is briefly unavailable: try again in a few seconds)"}
 }
 
 // Errorf returns an *Error with the given code and formatted message.

@@ -83,6 +83,20 @@ func (s *Service) Stop() {
 	s.wg.Wait()
 }
 
+// Transient reports whether err, an error no adapter classified, is still a
+// storage failure that passes by itself (a lost connection, a restart), as
+// the ledger or the live store judges it: the error handler then answers
+// 503 unavailable, never 500. Adapters report such failures as
+// Unavailable where they can; this is the net for the rest.
+func (s *Service) Transient(err error) bool {
+	for _, a := range []any{s.ledger, s.live} {
+		if c, ok := a.(interface{ Transient(error) bool }); ok && c.Transient(err) {
+			return true
+		}
+	}
+	return false
+}
+
 // Live returns the live store (for rate limits).
 func (s *Service) Live() Live { return s.live }
 
@@ -231,8 +245,12 @@ func (s *Service) Cast(ctx context.Context, tok Token, key string, raw map[strin
 		return ctx.Err()
 	}
 	if r.err != nil {
-		s.log.Error("commit casts", "err", r.err)
-		return Errorf(EUnavailable, "网络繁忙，选票未能保存，请重新提交 (the ballot was not saved: please submit again)")
+		// The ledger has already retried on fresh connections; the
+		// committer logged the failure once for the whole group. Whether
+		// or not the ballot landed, a resend with the same key is safe: it
+		// is acknowledged if it did, counted if it did not.
+		return &Error{Code: EUnavailable, Err: r.err,
+			Message: "服务器暂时繁忙，选票尚未确认保存，请稍后再提交一次（同一张票再次提交不会重复计票） (the ballot is not confirmed yet: submit it again in a moment; it will not count twice)"}
 	}
 	switch r.outcome {
 	case CastCounted, CastResent:
@@ -321,6 +339,16 @@ func (s *Service) commitBatch(batch []*pendingCast) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	outcomes, commits, err := s.ledger.CommitCasts(ctx, casts)
 	cancel()
+	if err != nil {
+		// Logged once for the group, not once per voter. A transient
+		// failure (the database away for longer than the ledger's retries)
+		// is a warning; anything else is a fault of ours.
+		if ErrorCode(err) == EUnavailable {
+			s.log.Warn("commit casts: database unavailable, voters are asked to resend", "casts", len(batch), "err", err)
+		} else {
+			s.log.Error("commit casts", "casts", len(batch), "err", err)
+		}
+	}
 	for i, p := range batch {
 		if err != nil {
 			p.done <- castResult{err: err}

@@ -28,10 +28,15 @@ func f(x float64) *float64 { return &x }
 // work-report meeting with two voter groups, and opens it.
 func fixture(t *testing.T) *env {
 	t.Helper()
+	return fixtureOn(t, sqltest.Open(t), ballots.Options{Reconcile: 100 * time.Millisecond})
+}
+
+// fixtureOn is fixture on a given store, with a service of the given options.
+func fixtureOn(t *testing.T, store *sqlstore.Store, opt ballots.Options) *env {
+	t.Helper()
 	ctx := context.Background()
-	store := sqltest.Open(t)
 	live := redistest.Open(t)
-	svc := ballots.NewService(store, live, ballots.Options{Reconcile: 100 * time.Millisecond})
+	svc := ballots.NewService(store, live, opt)
 	svc.Start(ctx)
 	t.Cleanup(svc.Stop)
 	must(t, svc.CreateCycle(ctx, ballots.Cycle{Code: "2020", Name: "2020年度目标责任考核"}))

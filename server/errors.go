@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -79,8 +80,22 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		err = fromFiber(fe)
 	}
 	code := ballots.ErrorCode(err)
-	if code == ballots.EInternal {
+	if code == ballots.EInternal && s.svc.Transient(err) {
+		// A storage failure that escaped its adapter's classification is
+		// still one that passes: 503, not 500.
+		err, code = ballots.Unavailable(err), ballots.EUnavailable
+	}
+	switch code {
+	case ballots.EInternal:
 		s.log.Error("internal error", "method", c.Method(), "route", c.Route().Path, "err", err)
+	case ballots.EUnavailable:
+		s.logUnavailable(c, err)
+	}
+	if statusOf(code) == fiber.StatusServiceUnavailable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		// The database or Redis is briefly away: the client may come back
+		// in a moment (the voter page resends by itself, with the same
+		// key), unless the handler chose its own time.
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
 	}
 	// A page (not the API) asked by a browser gets an error page.
 	if !strings.HasPrefix(c.Path(), "/api/") && c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML) == fiber.MIMETextHTML {
@@ -100,6 +115,21 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return c.Status(statusOf(code)).JSON(body)
 }
 
+// retryAfter is the Retry-After of a 503, in seconds.
+const retryAfter = "2"
+
+// logUnavailable logs a transient failure (the database or Redis away) at
+// most once a second: during an outage every request fails the same way,
+// and one line with the cause is what an operator needs.
+func (s *Server) logUnavailable(c *fiber.Ctx, err error) {
+	now := time.Now().UnixNano()
+	last := s.unavailableAt.Load()
+	if now-last < int64(time.Second) || !s.unavailableAt.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Warn("service unavailable: storage failure that should pass", "method", c.Method(), "route", c.Route().Path, "err", err)
+}
+
 func errorTitle(status int) string {
 	switch status {
 	case fiber.StatusForbidden:
@@ -108,6 +138,8 @@ func errorTitle(status int) string {
 		return "页面不存在 · Not found"
 	case fiber.StatusConflict:
 		return "暂不能进行此操作 · Not now"
+	case fiber.StatusServiceUnavailable:
+		return "服务器暂时繁忙 · Try again shortly"
 	}
 	if status >= 500 {
 		return "服务器出错 · Server error"

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ceping/ceping/ballots"
 	"github.com/ceping/ceping/ballots/redislive/redistest"
+	"github.com/ceping/ceping/ballots/sqlstore"
 	"github.com/ceping/ceping/ballots/sqlstore/sqltest"
 )
 
@@ -110,10 +111,15 @@ func userHashes(t *testing.T, svc *ballots.Service) map[string]string {
 // each.
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerOn(t, sqltest.Open(t))
+}
+
+// newTestServerOn is newTestServer on a given store.
+func newTestServerOn(t *testing.T, store *sqlstore.Store) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	store := sqltest.Open(t)
 	live := redistest.Open(t)
 	svc := ballots.NewService(store, live, ballots.Options{Reconcile: 100 * time.Millisecond, Logger: logger})
 	svc.Start(ctx)

@@ -56,8 +56,8 @@ func (s *Server) printSlips(c *fiber.Ctx) error {
 	data := PageData{Title: "会议", TitleEN: "Meeting", User: u, CSRF: s.csrfToken(c.Cookies(sessionCookie)), Params: pageParams(c)}
 	b, rec, format, err := s.issueFromForm(c)
 	if err != nil {
-		if ballots.ErrorCode(err) == ballots.EInternal {
-			return err
+		if code := ballots.ErrorCode(err); code == ballots.EInternal || code == ballots.EUnavailable {
+			return err // the error page; a 503 with Retry-After
 		}
 		data.Error = ballots.ErrorMessage(err)
 		for _, d := range ballots.ErrorDetails(err) {
@@ -167,8 +167,8 @@ func (s *Server) tallyPage(c *fiber.Ctx) error {
 		K: s.svc.MinGroup()}
 	rec, err := s.meeting(c, false)
 	if err != nil {
-		if ballots.ErrorCode(err) == ballots.EInternal {
-			return err
+		if code := ballots.ErrorCode(err); code == ballots.EInternal || code == ballots.EUnavailable {
+			return err // the error page; a 503 with Retry-After
 		}
 		d.Error = ballots.ErrorMessage(err)
 		c.Status(statusOf(ballots.ErrorCode(err)))

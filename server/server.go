@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,6 +37,8 @@ type Server struct {
 	done  chan struct{} // closed at shutdown: ends SSE streams
 	once  sync.Once
 	conns connSet
+
+	unavailableAt atomic.Int64 // when a 503 was last logged (Unix ns)
 }
 
 // BodyLimit is the largest request body accepted.

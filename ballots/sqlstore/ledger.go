@@ -140,6 +140,9 @@ func (s *Store) Turnout(ctx context.Context, meetingID int64, withCast bool) ([]
 		r.Issued, r.Revoked = issued-voided, voided
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil { // a connection lost half-way must not pass for fewer slips
+		return nil, err
+	}
 	if withCast {
 		rows, err := s.r.WithContext(ctx).Raw(`SELECT group_code, count(*) FROM ballots WHERE meeting_id = ? GROUP BY group_code`, meetingID).Rows()
 		if err != nil {
@@ -232,25 +235,39 @@ func (s *Store) Seal(ctx context.Context, id int64, sealed ballots.Sealed) error
 }
 
 // Token implements ballots.Ledger. It is on every vote's path, so it runs
-// as a prepared statement on the readers' pool, past GORM.
+// as a prepared statement on the readers' pool, past GORM. A lost
+// connection is retried on a fresh one.
 func (s *Store) Token(ctx context.Context, hash string) (ballots.TokenInfo, error) {
 	var t ballots.TokenInfo
-	var key sql.NullString
-	row := s.tokenStmt.QueryRowContext(ctx, hash)
-	if err := row.Scan(&t.MeetingID, &t.Group, &t.State, &key, &t.MeetingStatus); err != nil {
-		return t, notFound(err, "票", "slip")
-	}
-	t.KeyHash = key.String
-	return t, nil
+	err := s.retry(ctx, func() error {
+		var key sql.NullString
+		row := s.tokenStmt.QueryRowContext(ctx, hash)
+		if err := row.Scan(&t.MeetingID, &t.Group, &t.State, &key, &t.MeetingStatus); err != nil {
+			return notFound(err, "票", "slip")
+		}
+		t.KeyHash = key.String
+		return nil
+	})
+	return t, err
 }
 
 // CommitCasts implements ballots.Ledger: one transaction for the whole
 // group; per meeting, lock it, spend the unused tokens in one statement,
 // insert the ballots of the spent ones in one statement, and advance the
 // meeting's count.
+//
+// A transaction that fails transiently (its connection terminated or reset,
+// a deadlock) is run again on a fresh connection, a few times within about
+// half a second; it is safe because spending a token is idempotent. The one
+// delicate case is a COMMIT sent whose answer never came: the transaction
+// may have landed. Its commits are kept, and the next try — holding the
+// meetings' locks, so the lost transaction has ended one way or the other —
+// looks its ballots up by their random ids. If they are there, the earlier
+// try's commits are returned as this call's, with the positions they took,
+// and their casts are counted (not "used" by their own key, not counted
+// again): the live tally applies each ballot exactly once. Errors:
+// ballots.EUnavailable when the database stays away.
 func (s *Store) CommitCasts(ctx context.Context, casts []ballots.Cast) ([]int, []ballots.Commit, error) {
-	outcomes := make([]int, len(casts))
-	var commits []ballots.Commit
 	byMeeting := map[int64][]int{}
 	var ids []int64
 	for i, c := range casts {
@@ -260,18 +277,54 @@ func (s *Store) CommitCasts(ctx context.Context, casts []ballots.Cast) ([]int, [
 		byMeeting[c.MeetingID] = append(byMeeting[c.MeetingID], i)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) // one lock order
+	// Commits of tries whose COMMIT got no answer.
+	var unsure []ballots.Commit
+	var done castTry
+	err := s.retry(ctx, func() error {
+		try, err := s.commitCastsOnce(ctx, casts, ids, byMeeting, unsure)
+		if err != nil {
+			if try.committing {
+				unsure = append(unsure, try.fresh...)
+			}
+			return err
+		}
+		done = try
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit %d casts: %w", len(casts), err)
+	}
+	return done.outcomes, append(done.landed, done.fresh...), nil
+}
+
+// castTry is one try of CommitCasts.
+type castTry struct {
+	outcomes   []int
+	landed     []ballots.Commit // commits of earlier tries found in the ledger
+	fresh      []ballots.Commit // this try's commits
+	committing bool             // it failed in COMMIT: fresh may have landed
+}
+
+func (s *Store) commitCastsOnce(ctx context.Context, casts []ballots.Cast, ids []int64, byMeeting map[int64][]int, unsure []ballots.Commit) (castTry, error) {
+	try := castTry{outcomes: make([]int, len(casts))}
+	outcomes := try.outcomes
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		commits = commits[:0]
 		for _, mid := range ids {
 			idx := byMeeting[mid]
 			status, count, err := s.lockMeeting(tx, mid)
 			if err != nil {
 				return err
 			}
+			if idx, err = s.landed(tx, mid, casts, idx, unsure, &try); err != nil {
+				return err
+			}
 			if status != ballots.StatusOpen {
 				for _, i := range idx {
 					outcomes[i] = ballots.CastNotOpen
 				}
+				continue
+			}
+			if len(idx) == 0 {
 				continue
 			}
 			spent, err := s.spend(tx, mid, casts, idx)
@@ -306,14 +359,58 @@ func (s *Store) CommitCasts(ctx context.Context, casts []ballots.Cast) ([]int, [
 			if err := tx.Exec(`UPDATE meetings SET cast_count = ? WHERE id = ?`, c.End, mid).Error; err != nil {
 				return err
 			}
-			commits = append(commits, c)
+			try.fresh = append(try.fresh, c)
 		}
+		// From here on a failure is COMMIT's, whose answer may have been
+		// lost after the transaction landed.
+		try.committing = true
 		return nil
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("commit %d casts: %w", len(casts), err)
+	return try, err
+}
+
+// landed finds out, under meeting mid's lock, which of the unsure commits
+// of that meeting are in the ledger: a lost transaction holds the lock
+// until it has committed or rolled back, and its ballots' random ids are
+// found all or none. Landed commits are added to try with their casts
+// counted; landed returns the casts of idx still to commit.
+func (s *Store) landed(tx *gorm.DB, mid int64, casts []ballots.Cast, idx []int, unsure []ballots.Commit, try *castTry) ([]int, error) {
+	in := map[string]bool{}
+	for _, u := range unsure {
+		if u.MeetingID != mid {
+			continue
+		}
+		bids := make([]string, len(u.Ballots))
+		for j, b := range u.Ballots {
+			bids[j] = b.ID
+		}
+		var n int
+		if err := tx.Raw(`SELECT count(*) FROM ballots WHERE meeting_id = ? AND id IN ?`, mid, bids).Row().Scan(&n); err != nil {
+			return nil, classify(err)
+		}
+		switch n {
+		case 0: // rolled back: its casts are committed again below
+		case len(bids):
+			try.landed = append(try.landed, u)
+			for _, id := range bids {
+				in[id] = true
+			}
+		default:
+			return nil, fmt.Errorf("meeting %d: %d of the %d ballots of an unanswered commit are in the ledger", mid, n, len(bids))
+		}
 	}
-	return outcomes, commits, nil
+	if len(in) == 0 {
+		return idx, nil
+	}
+	rest := idx[:0:0]
+	for _, i := range idx {
+		if in[casts[i].Ballot.ID] {
+			try.outcomes[i] = ballots.CastCounted
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return rest, nil
 }
 
 // spend marks the unused tokens among casts[idx] spent with their keys and

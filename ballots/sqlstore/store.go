@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
@@ -37,7 +38,12 @@ type Store struct {
 	dialect   string   // "sqlite" or "postgres"
 	tokenStmt *sql.Stmt
 	sealed    sync.Map // meeting id → decoded MeetingRecord, once sealed
+
+	droppedAt atomic.Int64 // when dropIdle last closed the idle connections (Unix ns)
 }
+
+// pgConns is the size of the PostgreSQL connection pool.
+const pgConns = 32
 
 // Open connects to databaseURL — "" for SQLite in dataDir, or a
 // postgres:// URL — and applies pending migrations.
@@ -54,8 +60,8 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(32)
+		sqlDB.SetMaxOpenConns(pgConns)
+		sqlDB.SetMaxIdleConns(pgConns)
 		s.w, s.r, s.dialect = db, db, "postgres"
 	case databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "sqlite:")
@@ -81,6 +87,10 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		s.w, s.r, s.dialect = w, r, "sqlite"
 	default:
 		return nil, fmt.Errorf("database URL must be empty (SQLite), sqlite:PATH or postgres://…, not %q", redact(databaseURL))
+	}
+	classifyErrors(s.w)
+	if s.r != s.w {
+		classifyErrors(s.r)
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -226,7 +236,7 @@ func notFound(err error, zh, en string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) || isUnstorableText(err) {
 		return ballots.Errorf(ballots.ENotFound, "%s不存在 (%s not found)", zh, en)
 	}
-	return err
+	return classify(err) // a row scanned past GORM: a lost connection shows here
 }
 
 // isUnstorableText reports whether PostgreSQL refused a string parameter:

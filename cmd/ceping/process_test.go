@@ -87,6 +87,13 @@ var listenRE = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 // if data is set) and waits for the address it prints.
 func startProc(t *testing.T, b backend, data string) *proc {
 	t.Helper()
+	return startProcEnv(t, b, data)
+}
+
+// startProcEnv is startProc with extra KEY=VALUE settings, which override
+// the defaults (e.g. CEPING_ADDR to restart on the same port).
+func startProcEnv(t *testing.T, b backend, data string, extra ...string) *proc {
+	t.Helper()
 	if data == "" {
 		data = b.data
 	}
@@ -109,7 +116,7 @@ func startProc(t *testing.T, b backend, data string) *proc {
 	if b.redisURL != "" {
 		env = append(env, "CEPING_REDIS_URL="+b.redisURL)
 	}
-	p.cmd.Env = env
+	p.cmd.Env = append(env, extra...) // the last value of a key wins
 	p.cmd.Stdout = &p.stdout
 	p.cmd.Stderr = &p.stderr
 	if err := p.cmd.Start(); err != nil {
