@@ -28,8 +28,13 @@ func f(x float64) *float64 { return &x }
 // work-report meeting with two voter groups, and opens it.
 func fixture(t *testing.T) *env {
 	t.Helper()
+	return fixtureOn(t, sqltest.Open(t))
+}
+
+// fixtureOn is fixture on a given ledger.
+func fixtureOn(t *testing.T, store *sqlstore.Store) *env {
+	t.Helper()
 	ctx := context.Background()
-	store := sqltest.Open(t)
 	live := redistest.Open(t)
 	svc := ballots.NewService(store, live, ballots.Options{Reconcile: 100 * time.Millisecond})
 	svc.Start(ctx)
