@@ -157,7 +157,11 @@ type Ledger interface {
 	// CloseMeeting ends voting: no cast commits after it returns. It
 	// returns the final count. EConflict if the meeting is not open.
 	CloseMeeting(ctx context.Context, id int64) (int64, error)
-	// Seal stores the sealed result of a closed meeting.
+	// Seal stores the sealed result of a closed meeting and deletes its
+	// waiting paper ballots. Then it scrubs what storage keeps beyond the
+	// rows — logs, page layouts, row versions — that could link a slip to a
+	// ballot or tell the order of casting; a scrub that fails does not undo
+	// the seal and is retried.
 	Seal(ctx context.Context, id int64, s Sealed) error
 
 	// PutRules stores a year's scoring rules (JSON; nil: the defaults).

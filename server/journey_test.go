@@ -415,7 +415,9 @@ func TestBrowserJourney(t *testing.T) {
 
 	// 11. The results page and its workbook.
 	b.js(`document.querySelector('header nav a[href="/console"]').click(); true`)
-	b.settle(`location.pathname === '/console' && !!document.querySelector('#overview [data-cycle="2021"] a[href="/console/cycles/2021/results"]')`)
+	// The card's meeting list fills from its own request, after the links.
+	b.settle(`location.pathname === '/console' && !!document.querySelector('#overview [data-cycle="2021"] a[href="/console/cycles/2021/results"]') &&
+		document.querySelector('#overview [data-cycle="2021"] ul.meetings').children.length > 0`)
 	if li := b.js(`document.querySelector('#overview [data-cycle="2021"] ul.meetings').innerText`).(string); !strings.Contains(li, "城关镇2021年度工作报告大会") || !strings.Contains(li, "已结束") {
 		t.Errorf("the overview lists %q", li)
 	}

@@ -44,18 +44,23 @@ func (s *Store) CreateBatch(ctx context.Context, b ballots.Batch, hashes []strin
 			b.ID, b.MeetingID, b.Group, b.Count, time.Now().UTC()).Error; err != nil {
 			return err
 		}
+		// In hash order, so that on SQLite the slips lie in their pages in
+		// key order (not in the order they are printed); each with the
+		// placeholder key, so a spend keeps that layout (scrub.go).
+		sorted := append([]string(nil), hashes...)
+		sort.Strings(sorted)
 		const chunk = 500
-		for i := 0; i < len(hashes); i += chunk {
-			part := hashes[i:min(i+chunk, len(hashes))]
+		for i := 0; i < len(sorted); i += chunk {
+			part := sorted[i:min(i+chunk, len(sorted))]
 			var sb strings.Builder
-			args := make([]any, 0, len(part)*4)
-			sb.WriteString(`INSERT INTO tokens (hash, meeting_id, group_code, batch_id) VALUES `)
+			args := make([]any, 0, len(part)*5)
+			sb.WriteString(`INSERT INTO tokens (hash, meeting_id, group_code, batch_id, key_hash) VALUES `)
 			for j, h := range part {
 				if j > 0 {
 					sb.WriteByte(',')
 				}
-				sb.WriteString(`(?,?,?,?)`)
-				args = append(args, h, b.MeetingID, b.Group, b.ID)
+				sb.WriteString(`(?,?,?,?,?)`)
+				args = append(args, h, b.MeetingID, b.Group, b.ID, unspentKey)
 			}
 			if err := tx.Exec(sb.String(), args...).Error; err != nil {
 				return fmt.Errorf("insert tokens: %w", err)
@@ -202,12 +207,15 @@ func (s *Store) CloseMeeting(ctx context.Context, id int64) (int64, error) {
 	return count, err
 }
 
-// Seal implements ballots.Ledger. On PostgreSQL, whose heap keeps rows in
-// the order they were written, it also rewrites the meeting's ballot rows in
-// id order (random), so that neither their physical order nor their
-// transaction ids tell the order of casting; a VACUUM after it removes the
-// old row versions. SQLite's ballot table has no rowid and is stored in id
-// order already.
+// Seal implements ballots.Ledger. In the seal's transaction it deletes the
+// meeting's waiting paper ballots (none can count any more, and each names
+// its slip beside its answers) and, on PostgreSQL, whose heap keeps rows in
+// the order they were written, rewrites the meeting's ballot rows in id
+// order (random), so that neither their physical order nor their
+// transaction ids tell the order of casting. Then it scrubs the storage
+// (scrub.go): on SQLite a VACUUM and a truncated log, on PostgreSQL the
+// slips' rows rewritten and a VACUUM. A scrub that fails does not undo the
+// seal; it is retried every second.
 func (s *Store) Seal(ctx context.Context, id int64, sealed ballots.Sealed) error {
 	body, err := json.Marshal(sealed)
 	if err != nil {
@@ -221,17 +229,21 @@ func (s *Store) Seal(ctx context.Context, id int64, sealed ballots.Sealed) error
 		if res.RowsAffected == 0 {
 			return ballots.Errorf(ballots.EConflict, "会议已封存或未结束 (already sealed or not closed)")
 		}
+		if err := tx.Exec(`DELETE FROM paper_ballots WHERE meeting_id = ?`, id).Error; err != nil {
+			return err
+		}
 		if s.dialect == "postgres" {
 			return tx.Exec(`WITH moved AS (DELETE FROM ballots WHERE meeting_id = ? RETURNING id, meeting_id, group_code, answers)
 				INSERT INTO ballots (id, meeting_id, group_code, answers) SELECT id, meeting_id, group_code, answers FROM moved ORDER BY id`, id).Error
 		}
 		return nil
 	})
-	if err == nil && s.dialect == "postgres" {
-		// Best effort: the seal stands even if VACUUM cannot run now.
-		_ = s.w.WithContext(ctx).Exec(`VACUUM ballots`).Error
+	if err != nil {
+		return err
 	}
-	return err
+	// Best effort: the seal stands; a failed scrub stays due.
+	_ = s.scrubSealed(ctx)
+	return nil
 }
 
 // Token implements ballots.Ledger. It is on every vote's path, so it runs
@@ -245,7 +257,9 @@ func (s *Store) Token(ctx context.Context, hash string) (ballots.TokenInfo, erro
 		if err := row.Scan(&t.MeetingID, &t.Group, &t.State, &key, &t.MeetingStatus); err != nil {
 			return notFound(err, "票", "slip")
 		}
-		t.KeyHash = key.String
+		if key.String != unspentKey {
+			t.KeyHash = key.String
+		}
 		return nil
 	})
 	return t, err

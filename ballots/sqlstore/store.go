@@ -40,6 +40,11 @@ type Store struct {
 	sealed    sync.Map // meeting id → decoded MeetingRecord, once sealed
 
 	droppedAt atomic.Int64 // when dropIdle last closed the idle connections (Unix ns)
+
+	path      string      // the SQLite file
+	scrubDue  atomic.Bool // a sealed meeting awaits its scrub (scrub.go)
+	stopScrub chan struct{}
+	scrubDone chan struct{}
 }
 
 // pgConns is the size of the PostgreSQL connection pool.
@@ -71,7 +76,9 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 			}
 			path = filepath.Join(dataDir, "ceping.db")
 		}
-		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+		// secure_delete: what a write deletes or moves is zeroed, not left
+		// in the page's free space (scrub.go).
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_pragma=secure_delete(1)"
 		w, err := gorm.Open(sqlite.Open("file:"+url.PathEscape(path)+"?"+pragmas+"&_txlock=immediate"), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -84,7 +91,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		}
 		rdb, _ := r.DB()
 		rdb.SetMaxOpenConns(8)
-		s.w, s.r, s.dialect = w, r, "sqlite"
+		s.w, s.r, s.dialect, s.path = w, r, "sqlite", path
 	default:
 		return nil, fmt.Errorf("database URL must be empty (SQLite), sqlite:PATH or postgres://…, not %q", redact(databaseURL))
 	}
@@ -106,6 +113,15 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
+	// A log left by a crash, and meetings sealed before scrubbing existed
+	// (or whose scrub a crash cut short), are scrubbed first. Best effort:
+	// another process on the same folder (ceping user add beside a running
+	// server) may hold readers; the scrubber retries every second.
+	if s.dialect == "sqlite" {
+		_ = s.checkpoint(ctx)
+	}
+	_ = s.scrubSealed(ctx)
+	s.startScrubber()
 	return s, nil
 }
 
@@ -139,9 +155,16 @@ func redact(u string) string {
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }
 
-// Close closes the connections.
+// Close stops the scrubber, truncates the SQLite log and closes the
+// connections.
 func (s *Store) Close() error {
+	s.stopScrubber()
 	var errs []error
+	if s.dialect == "sqlite" && s.w != nil {
+		if err := s.checkpoint(context.Background()); err != nil && !errors.Is(err, errCheckpointBusy) {
+			errs = append(errs, err)
+		}
+	}
 	if s.tokenStmt != nil {
 		errs = append(errs, s.tokenStmt.Close())
 	}
