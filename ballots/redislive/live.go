@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"sort"
 	"strconv"
@@ -27,15 +28,23 @@ type Live struct {
 	rdb    redis.UniversalClient
 	prefix string
 	mini   *miniredis.Miniredis // the embedded server, if any
+	brk    *breaker
 }
 
-// New wraps a client; every key starts with prefix.
+// New wraps a client; every key starts with prefix. It adds a circuit
+// breaker to the client: once Redis stops answering, calls fail at once
+// (ErrUnavailable) until a background ping finds it back, instead of each
+// waiting out its dial or read timeout.
 func New(rdb redis.UniversalClient, prefix string) *Live {
-	return &Live{rdb: rdb, prefix: prefix}
+	b := newBreaker(rdb)
+	rdb.AddHook(b)
+	return &Live{rdb: rdb, prefix: prefix, brk: b}
 }
 
 // Connect opens the Redis at redisURL, or an embedded in-process Redis when
-// redisURL is empty. Accepted forms:
+// redisURL is empty. The embedded one listens on no port: the client
+// reaches it through an in-memory pipe, so no other process can read it.
+// Accepted forms:
 //
 //	redis://[:password@]host:port[/db]           a single server
 //	rediss://…                                   the same over TLS
@@ -44,10 +53,20 @@ func New(rdb redis.UniversalClient, prefix string) *Live {
 func Connect(redisURL, prefix string) (*Live, error) {
 	if redisURL == "" {
 		m := miniredis.NewMiniRedis()
-		if err := m.Start(); err != nil {
+		opts := timeouts(&redis.UniversalOptions{})
+		rdb := redis.NewClient(&redis.Options{
+			// miniredis serves each Dial on a net.Pipe, starting itself
+			// without a listener on the first one.
+			Dialer:      func(context.Context, string, string) (net.Conn, error) { return m.Dial() },
+			DialTimeout: opts.DialTimeout, ReadTimeout: opts.ReadTimeout, WriteTimeout: opts.WriteTimeout,
+			MaxRetries: opts.MaxRetries, DialerRetries: opts.DialerRetries,
+		})
+		if err := rdb.Ping(context.Background()).Err(); err != nil {
+			rdb.Close()
+			m.Close()
 			return nil, fmt.Errorf("start embedded redis: %w", err)
 		}
-		l := New(redis.NewClient(&redis.Options{Addr: m.Addr()}), prefix)
+		l := New(rdb, prefix)
 		l.mini = m
 		return l, nil
 	}
@@ -58,10 +77,23 @@ func Connect(redisURL, prefix string) (*Live, error) {
 	return New(redis.NewUniversalClient(opts), prefix), nil
 }
 
+// timeouts sets what keeps a request from waiting on a Redis that is gone:
+// a short dial, one dial attempt (go-redis would make five, 100 ms apart),
+// half-second reads and writes, and no command retries. Voting, sign-in and turnout go on from the ledger
+// when Redis fails, so failing fast is all a request needs; the reconciler
+// rebuilds live state once Redis answers again.
+func timeouts(u *redis.UniversalOptions) *redis.UniversalOptions {
+	u.DialTimeout = 200 * time.Millisecond
+	u.DialerRetries = 1
+	u.ReadTimeout, u.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond
+	u.MaxRetries = -1 // go-redis: -1 disables retries, 0 means 3
+	return u
+}
+
 // ParseURL turns a CEPING_REDIS_URL into UniversalOptions with short
 // timeouts: a vote must not wait long on Redis.
 func ParseURL(s string) (*redis.UniversalOptions, error) {
-	u := &redis.UniversalOptions{DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1}
+	u := timeouts(&redis.UniversalOptions{})
 	switch {
 	case strings.HasPrefix(s, "redis://"), strings.HasPrefix(s, "rediss://"):
 		o, err := redis.ParseURL(s)
@@ -104,6 +136,7 @@ func (l *Live) Embedded() *miniredis.Miniredis { return l.mini }
 
 // Close closes the client and the embedded server.
 func (l *Live) Close() error {
+	l.brk.close()
 	err := l.rdb.Close()
 	if l.mini != nil {
 		l.mini.Close()

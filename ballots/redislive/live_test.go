@@ -2,7 +2,14 @@ package redislive_test
 
 import (
 	"context"
+	"errors"
+	"os"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ceping/ceping/ballots"
 	"github.com/ceping/ceping/ballots/redislive"
@@ -89,5 +96,104 @@ func TestApplyInLedgerOrder(t *testing.T) {
 	must(l.Rebuild(ctx, 7, 5, a)) // an older snapshot never goes back
 	if pos, _ := l.Position(ctx, 7); pos != 7 {
 		t.Fatalf("an older rebuild moved the position to %d", pos)
+	}
+}
+
+// TestEmbeddedListensNowhere: the embedded Redis is reached through an
+// in-memory pipe; this process opens no TCP port for it, so no other
+// process can read the live tally.
+func TestEmbeddedListensNowhere(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs /proc")
+	}
+	before := listeningSockets(t)
+	l, err := redislive.Connect("", "x:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	if _, err := l.Fail(ctx, "login", "who", 1, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if blocked, err := l.Blocked(ctx, "login", "who", 1); err != nil || !blocked {
+		t.Fatalf("embedded rate limit: blocked %v, %v", blocked, err)
+	}
+	if a := l.Embedded().Server().Addr(); a != nil {
+		t.Fatalf("embedded Redis listens on %v", a)
+	}
+	after := listeningSockets(t)
+	for ino := range after {
+		if !before[ino] {
+			t.Fatalf("a TCP listening socket appeared with the embedded Redis (inode %s)", ino)
+		}
+	}
+}
+
+// listeningSockets returns the inodes of this process's listening TCP sockets.
+func listeningSockets(t *testing.T) map[string]bool {
+	t.Helper()
+	listening := map[string]bool{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(line)
+			if len(fs) > 9 && fs[3] == "0A" { // LISTEN
+				listening[fs[9]] = true
+			}
+		}
+	}
+	own := map[string]bool{}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		link, _ := os.Readlink("/proc/self/fd/" + fd.Name())
+		if ino, ok := strings.CutPrefix(link, "socket:["); ok && listening[strings.TrimSuffix(ino, "]")] {
+			own[strings.TrimSuffix(ino, "]")] = true
+		}
+	}
+	return own
+}
+
+// TestBreakerFailsFast: once Redis stops answering, calls fail at once with
+// ErrUnavailable instead of each waiting for a connection; when it answers
+// again, calls go through after the cool-down.
+func TestBreakerFailsFast(t *testing.T) {
+	m := miniredis.RunT(t)
+	addr := m.Addr()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
+	l := redislive.New(rdb, "x:")
+	defer l.Close()
+	ctx := context.Background()
+	if _, err := l.Blocked(ctx, "login", "who", 5); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if _, err := l.Blocked(ctx, "login", "who", 5); err == nil {
+		t.Fatal("no error with Redis stopped")
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := l.Blocked(ctx, "login", "who", 5); !errors.Is(err, redislive.ErrUnavailable) {
+			t.Fatalf("call %d after a failure: %v, want ErrUnavailable", i, err)
+		}
+	}
+	if err := m.StartAddr(addr); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := l.Blocked(ctx, "login", "who", 5)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Redis back but calls still fail: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
