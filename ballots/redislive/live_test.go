@@ -52,17 +52,29 @@ func TestParseURL(t *testing.T) {
 }
 
 // TestApplyInLedgerOrder: groups of ballots that reach Redis out of order,
-// twice, or after a gap end in the ledger's tally once the gap is filled.
+// twice, or after a gap end in the ledger's turnout once the gap is filled.
 func TestApplyInLedgerOrder(t *testing.T) {
 	ctx := context.Background()
 	l := redistest.Open(t)
-	a := ballots.Tally{"b\x1fg": 2, "c\x1fg\x1fdem\x1fT01\x1f\x1f好": 2}
-	b := ballots.Tally{"b\x1fg": 1, "c\x1fg\x1fdem\x1fT01\x1f\x1f差": 1}
-	c := ballots.Tally{"b\x1fg": 3, "c\x1fg\x1fdem\x1fT01\x1f\x1f好": 3}
+	a := map[string]int64{"g": 2}
+	b := map[string]int64{"g": 1}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+	turnout := func(wantPos int64, want map[string]int64) {
+		t.Helper()
+		got, pos, err := l.Turnout(ctx, 7)
+		must(err)
+		if pos != wantPos || len(got) != len(want) {
+			t.Fatalf("turnout %v at %d; want %v at %d", got, pos, want, wantPos)
+		}
+		for g, n := range want {
+			if got[g] != n {
+				t.Fatalf("turnout %v at %d; want %v at %d", got, pos, want, wantPos)
+			}
 		}
 	}
 	must(l.Apply(ctx, 7, 2, 3, b)) // arrives before a: waits
@@ -71,31 +83,86 @@ func TestApplyInLedgerOrder(t *testing.T) {
 	}
 	must(l.Apply(ctx, 7, 0, 2, a)) // a, then b from pending
 	must(l.Apply(ctx, 7, 0, 2, a)) // a resent: ignored
-	tl, pos, err := l.Tally(ctx, 7)
-	must(err)
-	if pos != 3 || tl["b\x1fg"] != 3 || tl["c\x1fg\x1fdem\x1fT01\x1f\x1f好"] != 2 || tl["c\x1fg\x1fdem\x1fT01\x1f\x1f差"] != 1 {
-		t.Fatalf("tally %v at %d", tl, pos)
-	}
+	turnout(3, map[string]int64{"g": 3})
 	// A group lost between commit and Redis (3→6) leaves a gap that only a
 	// rebuild from the ledger fills.
-	must(l.Apply(ctx, 7, 6, 7, ballots.Tally{"b\x1fg": 1}))
-	if pos, _ := l.Position(ctx, 7); pos != 3 {
-		t.Fatalf("position %d across a gap, want 3", pos)
-	}
-	full := ballots.Tally{}
-	full.Merge(a)
-	full.Merge(b)
-	full.Merge(c)
-	must(l.Rebuild(ctx, 7, 6, full)) // the ledger at 6; the waiting 6→7 applies after
-	tl, pos, err = l.Tally(ctx, 7)
-	must(err)
-	turnout, _, _ := l.Turnout(ctx, 7)
-	if pos != 7 || tl["b\x1fg"] != 7 || turnout["g"] != 7 {
-		t.Fatalf("after rebuild: tally %v turnout %v at %d, want 7 ballots", tl, turnout, pos)
-	}
+	must(l.Apply(ctx, 7, 6, 7, map[string]int64{"g": 1}))
+	turnout(3, map[string]int64{"g": 3})
+	must(l.Rebuild(ctx, 7, 6, map[string]int64{"g": 5, "h": 1})) // the ledger at 6; the waiting 6→7 applies after
+	turnout(7, map[string]int64{"g": 6, "h": 1})
 	must(l.Rebuild(ctx, 7, 5, a)) // an older snapshot never goes back
-	if pos, _ := l.Position(ctx, 7); pos != 7 {
-		t.Fatalf("an older rebuild moved the position to %d", pos)
+	turnout(7, map[string]int64{"g": 6, "h": 1})
+	// Turnout never touches the tally histogram.
+	if n, err := l.Client().Exists(ctx, l.TallyKey(7)).Result(); err != nil || n != 0 {
+		t.Fatalf("turnout calls wrote the tally histogram (exists %d, %v)", n, err)
+	}
+}
+
+// TestTallyBatches drives the histogram's bookkeeping directly: a batch
+// counts once however often it is sent, waits for the live turnout, and a
+// claim makes the batches and claims it covers stale.
+func TestTallyBatches(t *testing.T) {
+	ctx := context.Background()
+	l := redistest.Open(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add := func(b ballots.TallyBatch, want int) ballots.TallyMark {
+		t.Helper()
+		got, mark, err := l.AddTally(ctx, 9, b)
+		must(err)
+		if got != want {
+			t.Fatalf("AddTally %s: outcome %d, want %d", b.ID, got, want)
+		}
+		return mark
+	}
+	hist := func(want ballots.Tally) {
+		t.Helper()
+		got, _, _, err := l.Tally(ctx, 9)
+		must(err)
+		if !got.Equal(want) {
+			t.Fatalf("histogram %v, want %v", got, want)
+		}
+	}
+	three := ballots.TallyBatch{ID: "b1", MinEnd: 1, MaxEnd: 3, Delta: ballots.Tally{"b\x1fg": 3, "c\x1fg\x1fdem\x1fT01\x1f\x1f好": 3}}
+	add(three, ballots.TallyNotReady) // no turnout yet
+	hist(ballots.Tally{})
+	must(l.Apply(ctx, 9, 0, 3, map[string]int64{"g": 3}))
+	add(three, ballots.TallyAdded)
+	add(three, ballots.TallyAdded) // resent after a lost answer: counted once
+	hist(three.Delta)
+
+	// Ballots 3→5 sit in some server's buffer; a rebuild at 5 claims them.
+	must(l.Apply(ctx, 9, 3, 5, map[string]int64{"g": 2}))
+	if _, _, outcome, err := l.ClaimTally(ctx, 9, 2, "old"); err != nil || outcome != ballots.ClaimRetry {
+		t.Fatalf("claim below a batch in the histogram: outcome %d %v, want retry", outcome, err)
+	}
+	got, mark, outcome, err := l.ClaimTally(ctx, 9, 5, "c1")
+	must(err)
+	if outcome != ballots.ClaimTaken || !got.Equal(three.Delta) || mark != (ballots.TallyMark{Base: 5, Claim: "c1"}) {
+		t.Fatalf("claim: outcome %d, histogram %v, mark %+v", outcome, got, mark)
+	}
+	buffered := ballots.TallyBatch{ID: "b2", MinEnd: 4, MaxEnd: 5, Delta: ballots.Tally{"b\x1fg": 2}}
+	if m := add(buffered, ballots.TallyStale); m.Base != 5 {
+		t.Fatalf("stale batch: mark %+v", m)
+	}
+	add(ballots.TallyBatch{ID: "r1", Claim: "c0", Delta: ballots.Tally{"b\x1fg": 2}}, ballots.TallyStale)
+	add(ballots.TallyBatch{ID: "r2", Claim: "c1", Delta: ballots.Tally{"b\x1fg": 2}}, ballots.TallyAdded)
+	add(ballots.TallyBatch{ID: "b3", MinEnd: 8, MaxEnd: 8, Delta: ballots.Tally{"b\x1fg": 3}}, ballots.TallyAdded)
+	hist(ballots.Tally{"b\x1fg": 8, "c\x1fg\x1fdem\x1fT01\x1f\x1f好": 3})
+	if _, _, outcome, _ := l.ClaimTally(ctx, 9, 4, "c2"); outcome != ballots.ClaimSuperseded {
+		t.Fatalf("claim at an older count: outcome %d, want superseded", outcome)
+	}
+
+	must(l.Drop(ctx, 9))
+	add(ballots.TallyBatch{ID: "b4", MinEnd: 9, MaxEnd: 9, Delta: ballots.Tally{"b\x1fg": 3}}, ballots.TallyNotReady)
+	keys, err := l.Client().Keys(ctx, "*"+strings.TrimSuffix(strings.TrimPrefix(l.TallyKey(9), "{"), "}:c")+"*").Result()
+	must(err)
+	if len(keys) != 0 {
+		t.Fatalf("after Drop and a late batch Redis still holds %v", keys)
 	}
 }
 
