@@ -198,20 +198,43 @@ type StoredBallot struct {
 
 // Live is the live state in Redis: turnout, tally histograms, events and
 // rate limits. Everything in it can be rebuilt from the Ledger.
+//
+// Turnout moves with every committed group of ballots. The tally histogram
+// moves only in batches the Service has buffered until they hold at least k
+// ballots of each voter group they touch, so neither polling the histogram
+// nor watching the commands sent to Redis isolates a ballot; see
+// livetally.go.
 type Live interface {
 	// Apply adds a committed group of ballots (ledger count Start→End) to
-	// the live tally, in ledger order even when calls arrive out of order,
-	// and publishes a turnout event.
-	Apply(ctx context.Context, meetingID, start, end int64, delta Tally) error
-	// Rebuild replaces the live state with a ledger snapshot taken at count
-	// unless the live state is already at or past it.
-	Rebuild(ctx context.Context, meetingID, count int64, full Tally) error
-	// Position returns the ledger count the live state has reached.
+	// the live turnout: cast holds its ballots per voter group, and nothing
+	// of their answers. It applies groups in ledger order even when calls
+	// arrive out of order, and publishes a turnout event.
+	Apply(ctx context.Context, meetingID, start, end int64, cast map[string]int64) error
+	// Rebuild replaces the live turnout with a ledger snapshot taken at
+	// count (ballots per voter group) unless it is already at or past it.
+	Rebuild(ctx context.Context, meetingID, count int64, cast map[string]int64) error
+	// Position returns the ledger count the live turnout has reached.
 	Position(ctx context.Context, meetingID int64) (int64, error)
-	// Tally returns the live tally and its position.
-	Tally(ctx context.Context, meetingID int64) (Tally, int64, error)
 	// Turnout returns ballots cast per group and the position.
 	Turnout(ctx context.Context, meetingID int64) (map[string]int64, int64, error)
+	// AddTally adds a batch of buffered tally increments to the histogram,
+	// all of it or nothing, and returns the histogram's mark. TallyAdded: it
+	// is in (now, or by an earlier send of the same ID). TallyStale: nothing
+	// was added because a claim covers part of it; drop the parts the mark
+	// covers and send the rest as a new batch. TallyNotReady: the meeting
+	// has no live turnout (not applied yet, Redis restarted, or dropped).
+	AddTally(ctx context.Context, meetingID int64, b TallyBatch) (int, TallyMark, error)
+	// ClaimTally makes the caller answerable, under the id claim, for every
+	// ballot below the ledger count count that the histogram does not hold:
+	// batches of committed groups ending at or below count, and parts of
+	// earlier claims, are stale from now on. It returns ClaimTaken with the
+	// histogram as it stands; ClaimSuperseded when a claim at a later count
+	// exists; ClaimRetry when the histogram already holds ballots past count
+	// (take a newer snapshot).
+	ClaimTally(ctx context.Context, meetingID, count int64, claim string) (Tally, TallyMark, int, error)
+	// Tally returns the histogram, the turnout position and the mark, read
+	// in one snapshot.
+	Tally(ctx context.Context, meetingID int64) (Tally, int64, TallyMark, error)
 	// Notify publishes a turnout event for a meeting (batches, open, close).
 	Notify(ctx context.Context, meetingID int64) error
 	// Subscribe delivers the ids of meetings whose turnout changed, until
@@ -225,3 +248,33 @@ type Live interface {
 	// Drop removes the live state of a meeting (after it is sealed).
 	Drop(ctx context.Context, meetingID int64) error
 }
+
+// TallyBatch is buffered tally increments sent to Live.AddTally in one step.
+type TallyBatch struct {
+	ID     string // random; a resend of the same batch carries the same ID and counts once
+	MinEnd int64  // the smallest ledger end of the committed groups in it (0: none)
+	MaxEnd int64  // the largest
+	Claim  string // the claim its rebuilt parts belong to ("": none)
+	Delta  Tally
+}
+
+// TallyMark tells which buffered parts a claim has made stale: committed
+// groups ending at or below Base, and rebuilt parts of any claim but Claim.
+type TallyMark struct {
+	Base  int64
+	Claim string
+}
+
+// AddTally outcomes.
+const (
+	TallyAdded = iota
+	TallyStale
+	TallyNotReady
+)
+
+// ClaimTally outcomes.
+const (
+	ClaimTaken = iota
+	ClaimSuperseded
+	ClaimRetry
+)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,6 +39,8 @@ type Service struct {
 
 	liveDown sync.Mutex // guards liveErr
 	liveErr  bool
+
+	tally liveTally // tally increments waiting for k ballots (livetally.go)
 
 	turnoutCache sync.Map // meeting id → cachedTurnout
 	hub          *hub
@@ -380,7 +383,8 @@ func (s *Service) commitBatch(batch []*pendingCast) {
 	}
 }
 
-// applyLoop feeds committed ballots to the live tally in commit order.
+// applyLoop feeds committed ballots to the live state in commit order:
+// turnout at once, the tally in batches of at least k (livetally.go).
 func (s *Service) applyLoop() {
 	for {
 		select {
@@ -400,12 +404,18 @@ func (s *Service) apply(c Commit) {
 		s.liveFailed(err)
 		return
 	}
-	delta := Tally{}
+	// Buffered before the turnout moves, so that a close which sees the
+	// turnout complete finds the answers here or in Redis.
+	s.bufferTally(c, def)
+	cast := map[string]int64{}
 	for _, b := range c.Ballots {
-		g, _ := def.Group(b.Group)
-		delta.Add(g, b.Answers)
+		cast[b.Group]++
 	}
-	s.liveFailed(s.live.Apply(ctx, c.MeetingID, c.Start, c.End, delta))
+	err = s.live.Apply(ctx, c.MeetingID, c.Start, c.End, cast)
+	if err == nil {
+		err = s.flushTally(ctx, c.MeetingID)
+	}
+	s.liveFailed(err)
 }
 
 // liveFailed logs the first of a streak of live-state failures and the
@@ -447,9 +457,12 @@ func (s *Service) reconcileLoop() {
 
 // reconcile rebuilds the live state of each open meeting that lags behind
 // the ledger and made no progress since the last look (last == nil: at
-// start, rebuild every lagging meeting at once). This is how live state
-// comes back after Redis restarts, and how a batch lost between commit and
-// Redis (a crash, a dropped connection) is made good.
+// start, rebuild every lagging meeting at once, and claim the tally of
+// every meeting whose histogram lacks ballots: a buffer of this server's
+// may have died with its last run). This is how live state comes back after
+// Redis restarts, and how a batch lost between commit and Redis (a crash, a
+// dropped connection) is made good. It also resends tally batches that wait
+// for Redis and retries claims that could not be made.
 func (s *Service) reconcile(ctx context.Context, last map[int64]int64) {
 	open, err := s.ledger.OpenMeetings(ctx)
 	if err != nil {
@@ -464,6 +477,11 @@ func (s *Service) reconcile(ctx context.Context, last map[int64]int64) {
 		}
 		if pos >= m.Cast {
 			delete(last, m.ID)
+			if last == nil && m.Cast > 0 && !s.histogramComplete(ctx, m.ID, m.Cast) {
+				if err := s.rebuild(ctx, m.ID); err != nil {
+					s.log.Warn("reconcile: claim live tally", "meeting", m.ID, "err", err)
+				}
+			}
 			continue
 		}
 		if last != nil {
@@ -476,15 +494,48 @@ func (s *Service) reconcile(ctx context.Context, last map[int64]int64) {
 			s.log.Warn("reconcile: rebuild live state", "meeting", m.ID, "err", err)
 		}
 	}
+	for _, id := range s.claimsDue() {
+		if err := s.rebuild(ctx, id); err != nil {
+			s.log.Warn("reconcile: claim live tally", "meeting", id, "err", err)
+		}
+	}
+	s.tidyTallies(ctx, open)
 }
 
-// rebuild replaces a meeting's live state with a recount of the ledger.
+// histogramComplete reports whether the live histogram holds all count
+// ballots (or cannot be read: nothing to do then).
+func (s *Service) histogramComplete(ctx context.Context, id, count int64) bool {
+	hist, _, _, err := s.live.Tally(ctx, id)
+	if err != nil {
+		return true
+	}
+	var n int64
+	for f, v := range hist {
+		if strings.HasPrefix(f, "b"+sep) {
+			n += v
+		}
+	}
+	return n >= count
+}
+
+// rebuild brings a meeting's live state up to a recount of the ledger: the
+// turnout is replaced, and the tally ballots the histogram lacks are
+// claimed into this process's buffer (livetally.go).
 func (s *Service) rebuild(ctx context.Context, id int64) error {
 	t, n, _, err := s.recountBallots(ctx, id)
 	if err != nil {
 		return err
 	}
-	err = s.live.Rebuild(ctx, id, n, t)
+	cast := map[string]int64{}
+	for f, v := range t {
+		if g, ok := strings.CutPrefix(f, "b"+sep); ok {
+			cast[g] = v
+		}
+	}
+	err = s.live.Rebuild(ctx, id, n, cast)
+	if err == nil {
+		err = s.claimTally(ctx, id, n, t)
+	}
 	s.liveFailed(err)
 	return err
 }

@@ -517,6 +517,7 @@ func (s *Service) Close(ctx context.Context, rec MeetingRecord) (Sealed, error) 
 	if err := s.live.Drop(ctx, rec.ID); err != nil {
 		s.log.Warn("close: drop live state", "err", err)
 	}
+	s.dropTally(rec.ID)
 	// Paper ballots still waiting can no longer count: their copies (a
 	// slip's hash beside its answers) go now, not at the next look.
 	if ps, ok := s.ledger.(PaperStore); ok {
@@ -525,31 +526,6 @@ func (s *Service) Close(ctx context.Context, rec MeetingRecord) (Sealed, error) 
 		}
 	}
 	return sealed, nil
-}
-
-// liveCheck compares the live tally with the recount once the live state
-// has caught up with the ledger (waiting up to two seconds for the last
-// casts to reach Redis).
-func (s *Service) liveCheck(ctx context.Context, id, n int64, recount Tally) string {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		t, pos, err := s.live.Tally(ctx, id)
-		if err != nil {
-			return "unavailable"
-		}
-		if pos == n {
-			if t.Equal(recount) {
-				return "match"
-			}
-			return "mismatch"
-		}
-		if pos > n || time.Now().After(deadline) {
-			// The live state lost track (Redis restarted and was not yet
-			// rebuilt): there is nothing independent to compare with.
-			return "unavailable"
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // ---- Watching and results ----

@@ -124,7 +124,7 @@ type Sealed struct {
 	Ballots   int64  `json:"ballots"`
 	Digest    string `json:"digest"`
 	Tally     Tally  `json:"tally"`
-	LiveCheck string `json:"live_check"` // "match", "mismatch" or "unavailable"
+	LiveCheck string `json:"live_check"` // "match", "mismatch", "partial" (several servers) or "unavailable"
 }
 
 // Result is a sealed meeting's published result.

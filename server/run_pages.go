@@ -240,6 +240,7 @@ var meetingKindLabels = map[string]string{"work_report": "工作报告大会", "
 var liveCheckLabels = map[string]string{
 	"match":       "一致：实时计数与数据库中的选票重新清点结果相同",
 	"mismatch":    "不一致：已按数据库中的选票重新清点结果封存",
+	"partial":     "部分一致：可比对的实时计数与重新清点结果相同，其余少量选票的计数暂存在其他服务器上，已按数据库中的选票重新清点结果封存",
 	"unavailable": "无法比对：实时计数不可用，已按数据库中的选票重新清点结果封存",
 }
 

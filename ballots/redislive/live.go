@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"sort"
 	"strconv"
@@ -27,15 +28,23 @@ type Live struct {
 	rdb    redis.UniversalClient
 	prefix string
 	mini   *miniredis.Miniredis // the embedded server, if any
+	brk    *breaker
 }
 
-// New wraps a client; every key starts with prefix.
+// New wraps a client; every key starts with prefix. It adds a circuit
+// breaker to the client: once Redis stops answering, calls fail at once
+// (ErrUnavailable) until a background ping finds it back, instead of each
+// waiting out its dial or read timeout.
 func New(rdb redis.UniversalClient, prefix string) *Live {
-	return &Live{rdb: rdb, prefix: prefix}
+	b := newBreaker(rdb)
+	rdb.AddHook(b)
+	return &Live{rdb: rdb, prefix: prefix, brk: b}
 }
 
 // Connect opens the Redis at redisURL, or an embedded in-process Redis when
-// redisURL is empty. Accepted forms:
+// redisURL is empty. The embedded one listens on no port: the client
+// reaches it through an in-memory pipe, so no other process can read it.
+// Accepted forms:
 //
 //	redis://[:password@]host:port[/db]           a single server
 //	rediss://…                                   the same over TLS
@@ -44,10 +53,20 @@ func New(rdb redis.UniversalClient, prefix string) *Live {
 func Connect(redisURL, prefix string) (*Live, error) {
 	if redisURL == "" {
 		m := miniredis.NewMiniRedis()
-		if err := m.Start(); err != nil {
+		opts := timeouts(&redis.UniversalOptions{})
+		rdb := redis.NewClient(&redis.Options{
+			// miniredis serves each Dial on a net.Pipe, starting itself
+			// without a listener on the first one.
+			Dialer:      func(context.Context, string, string) (net.Conn, error) { return m.Dial() },
+			DialTimeout: opts.DialTimeout, ReadTimeout: opts.ReadTimeout, WriteTimeout: opts.WriteTimeout,
+			MaxRetries: opts.MaxRetries, DialerRetries: opts.DialerRetries,
+		})
+		if err := rdb.Ping(context.Background()).Err(); err != nil {
+			rdb.Close()
+			m.Close()
 			return nil, fmt.Errorf("start embedded redis: %w", err)
 		}
-		l := New(redis.NewClient(&redis.Options{Addr: m.Addr()}), prefix)
+		l := New(rdb, prefix)
 		l.mini = m
 		return l, nil
 	}
@@ -58,10 +77,23 @@ func Connect(redisURL, prefix string) (*Live, error) {
 	return New(redis.NewUniversalClient(opts), prefix), nil
 }
 
+// timeouts sets what keeps a request from waiting on a Redis that is gone:
+// a short dial, one dial attempt (go-redis would make five, 100 ms apart),
+// half-second reads and writes, and no command retries. Voting, sign-in and turnout go on from the ledger
+// when Redis fails, so failing fast is all a request needs; the reconciler
+// rebuilds live state once Redis answers again.
+func timeouts(u *redis.UniversalOptions) *redis.UniversalOptions {
+	u.DialTimeout = 200 * time.Millisecond
+	u.DialerRetries = 1
+	u.ReadTimeout, u.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond
+	u.MaxRetries = -1 // go-redis: -1 disables retries, 0 means 3
+	return u
+}
+
 // ParseURL turns a CEPING_REDIS_URL into UniversalOptions with short
 // timeouts: a vote must not wait long on Redis.
 func ParseURL(s string) (*redis.UniversalOptions, error) {
-	u := &redis.UniversalOptions{DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1}
+	u := timeouts(&redis.UniversalOptions{})
 	switch {
 	case strings.HasPrefix(s, "redis://"), strings.HasPrefix(s, "rediss://"):
 		o, err := redis.ParseURL(s)
@@ -104,6 +136,7 @@ func (l *Live) Embedded() *miniredis.Miniredis { return l.mini }
 
 // Close closes the client and the embedded server.
 func (l *Live) Close() error {
+	l.brk.close()
 	err := l.rdb.Close()
 	if l.mini != nil {
 		l.mini.Close()
@@ -111,33 +144,39 @@ func (l *Live) Close() error {
 	return err
 }
 
+// Keys of a meeting, all under one hash tag:
+//
+//	t  turnout: pos (the ledger count reached) and g:GROUP (ballots per group)
+//	p  turnout groups that arrived ahead of a gap: start → "end\npayload"
+//	c  the tally histogram (ballots.Tally fields), moved in batches ≥ k
+//	h  the histogram's bookkeeping: base and claim (the TallyMark), max (the
+//	   largest ledger end of a committed group in it), f:ID per batch added
+//	   since the last claim
 func (l *Live) keys(id int64) []string {
 	tag := fmt.Sprintf("{%sm:%d}", l.prefix, id)
-	return []string{tag + ":t", tag + ":c", tag + ":q"}
+	return []string{tag + ":t", tag + ":p", tag + ":c", tag + ":h"}
 }
+
+// TallyKey returns the key of a meeting's tally histogram, for operators
+// and tests that look at what Redis holds.
+func (l *Live) TallyKey(id int64) string { return l.keys(id)[2] }
 
 func (l *Live) channel() string { return l.prefix + "events" }
 
-// The applier: increments arrive as "field\tdelta" lines. Ballot-count
-// fields (b␟group) also move the group's turnout.
-const luaApply = `
+// The turnout applier: payload lines are "group\tballots".
+const luaTurnout = `
 local function apply(payload)
   for line in string.gmatch(payload, "[^\n]+") do
     local tab = string.find(line, "\t", 1, true)
-    local f = string.sub(line, 1, tab - 1)
-    local d = tonumber(string.sub(line, tab + 1))
-    redis.call('HINCRBY', KEYS[2], f, d)
-    if string.sub(f, 1, 2) == 'b\031' then
-      redis.call('HINCRBY', KEYS[1], 'g:' .. string.sub(f, 3), d)
-    end
+    redis.call('HINCRBY', KEYS[1], 'g:' .. string.sub(line, 1, tab - 1), tonumber(string.sub(line, tab + 1)))
   end
 end
 local function drain(pos)
   while true do
     local key = tostring(pos)
-    local nxt = redis.call('HGET', KEYS[3], key)
+    local nxt = redis.call('HGET', KEYS[2], key)
     if not nxt then return pos end
-    redis.call('HDEL', KEYS[3], key)
+    redis.call('HDEL', KEYS[2], key)
     local nl = string.find(nxt, "\n", 1, true)
     apply(string.sub(nxt, nl + 1))
     pos = tonumber(string.sub(nxt, 1, nl - 1))
@@ -145,15 +184,15 @@ local function drain(pos)
 end
 `
 
-// apply: KEYS turnout, tally, pending; ARGV start, end, payload, channel, id.
+// apply: KEYS turnout, pending; ARGV start, end, payload, channel, id.
 // A group whose start is past the current position waits in pending until
 // the groups before it arrive; one already applied is ignored.
-var scriptApply = redis.NewScript(luaApply + `
+var scriptApply = redis.NewScript(luaTurnout + `
 local pos = tonumber(redis.call('HGET', KEYS[1], 'pos') or '0')
 local start, stop = tonumber(ARGV[1]), tonumber(ARGV[2])
 if stop <= pos then return pos end
 if start > pos then
-  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. "\n" .. ARGV[3])
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. "\n" .. ARGV[3])
   return pos
 end
 apply(ARGV[3])
@@ -164,16 +203,16 @@ return pos
 `)
 
 // rebuild: KEYS as above; ARGV count, full payload, channel, id. Replaces the
-// state unless it is already at or past count, then applies what waits.
-var scriptRebuild = redis.NewScript(luaApply + `
+// turnout unless it is already at or past count, then applies what waits.
+var scriptRebuild = redis.NewScript(luaTurnout + `
 local pos = tonumber(redis.call('HGET', KEYS[1], 'pos') or '-1')
 local count = tonumber(ARGV[1])
 if pos >= count then return pos end
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1])
 apply(ARGV[2])
-local pend = redis.call('HKEYS', KEYS[3])
+local pend = redis.call('HKEYS', KEYS[2])
 for _, k in ipairs(pend) do
-  if tonumber(k) < count then redis.call('HDEL', KEYS[3], k) end
+  if tonumber(k) < count then redis.call('HDEL', KEYS[2], k) end
 end
 pos = drain(count)
 redis.call('HSET', KEYS[1], 'pos', pos)
@@ -181,15 +220,60 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
 return pos
 `)
 
-// read: KEYS turnout, tally → {pos, field, value, …}, one atomic snapshot.
-var scriptRead = redis.NewScript(`
-local out = {redis.call('HGET', KEYS[1], 'pos') or '0'}
+// addTally: KEYS turnout, tally, marks; ARGV id, min end, max end, claim,
+// payload ("field\tdelta" lines) → {outcome, base, claim}. Outcomes are
+// ballots.TallyAdded, TallyStale and TallyNotReady.
+var scriptAddTally = redis.NewScript(`
+local base = redis.call('HGET', KEYS[3], 'base') or '0'
+local claim = redis.call('HGET', KEYS[3], 'claim') or ''
+if redis.call('HEXISTS', KEYS[3], 'f:' .. ARGV[1]) == 1 then return {0, base, claim} end
+if redis.call('HEXISTS', KEYS[1], 'pos') == 0 then return {2, base, claim} end
+local minEnd = tonumber(ARGV[2])
+if (minEnd > 0 and minEnd <= tonumber(base)) or (ARGV[4] ~= '' and ARGV[4] ~= claim) then
+  return {1, base, claim}
+end
+for line in string.gmatch(ARGV[5], "[^\n]+") do
+  local tab = string.find(line, "\t", 1, true)
+  redis.call('HINCRBY', KEYS[2], string.sub(line, 1, tab - 1), tonumber(string.sub(line, tab + 1)))
+end
+redis.call('HSET', KEYS[3], 'f:' .. ARGV[1], '1')
+if tonumber(ARGV[3]) > tonumber(redis.call('HGET', KEYS[3], 'max') or '0') then
+  redis.call('HSET', KEYS[3], 'max', ARGV[3])
+end
+return {0, base, claim}
+`)
+
+// claimTally: KEYS turnout, tally, marks; ARGV count, claim → {outcome,
+// base, claim, field, value, …} with the histogram when taken. Outcomes
+// are ballots.ClaimTaken, ClaimSuperseded and ClaimRetry.
+var scriptClaimTally = redis.NewScript(`
+local base = redis.call('HGET', KEYS[3], 'base') or '0'
+local claim = redis.call('HGET', KEYS[3], 'claim') or ''
+local count = tonumber(ARGV[1])
+if count < tonumber(base) then return {1, base, claim} end
+if tonumber(redis.call('HGET', KEYS[3], 'max') or '0') > count then return {2, base, claim} end
+for _, f in ipairs(redis.call('HKEYS', KEYS[3])) do
+  if string.sub(f, 1, 2) == 'f:' then redis.call('HDEL', KEYS[3], f) end
+end
+redis.call('HSET', KEYS[3], 'base', ARGV[1], 'claim', ARGV[2])
+local out = {0, ARGV[1], ARGV[2]}
 local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all do out[#out + 1] = all[i] end
 return out
 `)
 
-func encode(t ballots.Tally) string {
+// read: KEYS turnout, tally, marks → {pos, base, claim, field, value, …},
+// one atomic snapshot.
+var scriptRead = redis.NewScript(`
+local out = {redis.call('HGET', KEYS[1], 'pos') or '0', redis.call('HGET', KEYS[3], 'base') or '0',
+  redis.call('HGET', KEYS[3], 'claim') or ''}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all do out[#out + 1] = all[i] end
+return out
+`)
+
+// encode writes increments as "key\tvalue" lines in key order.
+func encode(t map[string]int64) string {
 	fields := make([]string, 0, len(t))
 	for f, n := range t {
 		if n != 0 {
@@ -208,19 +292,19 @@ func encode(t ballots.Tally) string {
 }
 
 // Apply implements ballots.Live.
-func (l *Live) Apply(ctx context.Context, id, start, end int64, delta ballots.Tally) error {
-	err := scriptApply.Run(ctx, l.rdb, l.keys(id), start, end, encode(delta), l.channel(), id).Err()
+func (l *Live) Apply(ctx context.Context, id, start, end int64, cast map[string]int64) error {
+	err := scriptApply.Run(ctx, l.rdb, l.keys(id)[:2], start, end, encode(cast), l.channel(), id).Err()
 	if err != nil {
-		return fmt.Errorf("apply live tally: %w", err)
+		return fmt.Errorf("apply live turnout: %w", err)
 	}
 	return nil
 }
 
 // Rebuild implements ballots.Live.
-func (l *Live) Rebuild(ctx context.Context, id, count int64, full ballots.Tally) error {
-	err := scriptRebuild.Run(ctx, l.rdb, l.keys(id), count, encode(full), l.channel(), id).Err()
+func (l *Live) Rebuild(ctx context.Context, id, count int64, cast map[string]int64) error {
+	err := scriptRebuild.Run(ctx, l.rdb, l.keys(id)[:2], count, encode(cast), l.channel(), id).Err()
 	if err != nil {
-		return fmt.Errorf("rebuild live tally: %w", err)
+		return fmt.Errorf("rebuild live turnout: %w", err)
 	}
 	return nil
 }
@@ -234,21 +318,72 @@ func (l *Live) Position(ctx context.Context, id int64) (int64, error) {
 	return n, err
 }
 
-// Tally implements ballots.Live.
-func (l *Live) Tally(ctx context.Context, id int64) (ballots.Tally, int64, error) {
-	vals, err := scriptRead.Run(ctx, l.rdb, l.keys(id)[:2]).StringSlice()
+// tallyKeys: turnout, tally, marks.
+func (l *Live) tallyKeys(id int64) []string {
+	k := l.keys(id)
+	return []string{k[0], k[2], k[3]}
+}
+
+// AddTally implements ballots.Live.
+func (l *Live) AddTally(ctx context.Context, id int64, b ballots.TallyBatch) (int, ballots.TallyMark, error) {
+	vals, err := scriptAddTally.Run(ctx, l.rdb, l.tallyKeys(id), b.ID, b.MinEnd, b.MaxEnd, b.Claim, encode(b.Delta)).Slice()
 	if err != nil {
-		return nil, 0, fmt.Errorf("read live tally: %w", err)
+		return 0, ballots.TallyMark{}, fmt.Errorf("add to live tally: %w", err)
 	}
-	pos, _ := strconv.ParseInt(vals[0], 10, 64)
+	return replyInt(vals, 0), replyMark(vals, 1), nil
+}
+
+// ClaimTally implements ballots.Live.
+func (l *Live) ClaimTally(ctx context.Context, id, count int64, claim string) (ballots.Tally, ballots.TallyMark, int, error) {
+	vals, err := scriptClaimTally.Run(ctx, l.rdb, l.tallyKeys(id), count, claim).Slice()
+	if err != nil {
+		return nil, ballots.TallyMark{}, 0, fmt.Errorf("claim live tally: %w", err)
+	}
+	return replyTally(vals, 3), replyMark(vals, 1), replyInt(vals, 0), nil
+}
+
+// Tally implements ballots.Live.
+func (l *Live) Tally(ctx context.Context, id int64) (ballots.Tally, int64, ballots.TallyMark, error) {
+	vals, err := scriptRead.Run(ctx, l.rdb, l.tallyKeys(id)).Slice()
+	if err != nil {
+		return nil, 0, ballots.TallyMark{}, fmt.Errorf("read live tally: %w", err)
+	}
+	return replyTally(vals, 3), int64(replyInt(vals, 0)), replyMark(vals, 1), nil
+}
+
+// Script replies mix integers and strings; these read them either way.
+func replyString(vals []any, i int) string {
+	if i >= len(vals) {
+		return ""
+	}
+	switch v := vals[i].(type) {
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	}
+	return ""
+}
+
+func replyInt(vals []any, i int) int {
+	n, _ := strconv.Atoi(replyString(vals, i))
+	return n
+}
+
+func replyMark(vals []any, i int) ballots.TallyMark {
+	base, _ := strconv.ParseInt(replyString(vals, i), 10, 64)
+	return ballots.TallyMark{Base: base, Claim: replyString(vals, i+1)}
+}
+
+func replyTally(vals []any, from int) ballots.Tally {
 	t := ballots.Tally{}
-	for i := 1; i+1 < len(vals); i += 2 {
-		n, _ := strconv.ParseInt(vals[i+1], 10, 64)
+	for i := from; i+1 < len(vals); i += 2 {
+		n, _ := strconv.ParseInt(replyString(vals, i+1), 10, 64)
 		if n != 0 {
-			t[vals[i]] = n
+			t[replyString(vals, i)] = n
 		}
 	}
-	return t, pos, nil
+	return t
 }
 
 // Turnout implements ballots.Live.
@@ -332,9 +467,9 @@ func (l *Live) Blocked(ctx context.Context, kind, who string, limit int) (bool, 
 
 // Drop implements ballots.Live.
 func (l *Live) Drop(ctx context.Context, id int64) error {
-	k := l.keys(id)
 	// One key per call: keys share a slot, but keep it simple for Cluster.
-	for _, key := range k {
+	// ":q" held pending groups before the turnout and the tally were split.
+	for _, key := range append(l.keys(id), strings.TrimSuffix(l.keys(id)[0], ":t")+":q") {
 		if err := l.rdb.Del(ctx, key).Err(); err != nil {
 			return err
 		}

@@ -336,8 +336,9 @@ func TestTwoProcesses(t *testing.T) {
 		if closed.Ballots != 1 {
 			t.Errorf("sealed %d ballots, want 1", closed.Ballots)
 		}
-		if b.redisURL != "" && closed.LiveCheck != "match" {
-			t.Errorf("live check %q with a shared Redis, want match", closed.LiveCheck)
+		if b.redisURL != "" && closed.LiveCheck != "match" && closed.LiveCheck != "partial" {
+			// partial: the other process still buffers fewer than k of its casts.
+			t.Errorf("live check %q with a shared Redis, want match or partial", closed.LiveCheck)
 		}
 		t.Logf("close: %+v", closed)
 	})
@@ -373,8 +374,9 @@ func TestTwoProcesses(t *testing.T) {
 		if closed.Ballots != 200 || acked.Load() != 200 {
 			t.Errorf("sealed %d ballots, %d acknowledged; want 200", closed.Ballots, acked.Load())
 		}
-		if b.redisURL != "" && closed.LiveCheck != "match" {
-			t.Errorf("live check %q with a shared Redis, want match", closed.LiveCheck)
+		if b.redisURL != "" && closed.LiveCheck != "match" && closed.LiveCheck != "partial" {
+			// partial: the other process still buffers fewer than k of its casts.
+			t.Errorf("live check %q with a shared Redis, want match or partial", closed.LiveCheck)
 		}
 		t.Logf("close: %+v", closed)
 		var res result

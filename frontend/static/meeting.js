@@ -36,13 +36,14 @@
     'batch.voided': '{0} unused slips voided.',
     'check.match': 'match: the live count equals the recount of the ballots in the database', 'check.mismatch': 'mismatch: the recount of the ballots in the database is what was sealed',
     'check.unavailable': 'not available: the recount of the ballots in the database is what was sealed',
+    'check.partial': 'partial match: the live count this server could see equals the recount; a few ballots were still held by other servers; the recount was sealed',
     'act.opened': 'Voting is open.', 'act.closed': 'Voting closed; the tally is sealed.'
   });
   var L = C.pick;
   var tt = C.t;
   var KIND = { work_report: '工作报告大会', conference: '全县领导干部大会', social: '社会评价', group: '考核组评价', other: '其他' };
   var STATUS = { pending: '未开始', open: '进行中', closed: '已结束' };
-  var CHECK = { match: '一致：实时计数与数据库中的选票重新清点结果相同', mismatch: '不一致：已按数据库中的选票重新清点的结果封存', unavailable: '无法比对：已按数据库中的选票重新清点的结果封存' };
+  var CHECK = { match: '一致：实时计数与数据库中的选票重新清点结果相同', mismatch: '不一致：已按数据库中的选票重新清点的结果封存', unavailable: '无法比对：已按数据库中的选票重新清点的结果封存', partial: '部分一致：可比对的实时计数与重新清点结果相同，其余少量选票的计数暂存在其他服务器上，已按数据库中的选票重新清点的结果封存' };
   var MIN = 50; // the rules text: units of 50 or more, at least 50 participants
 
   var root, base, meeting, canRun = false, host = null, status = '', issued = -1, es = null, turnout = null;

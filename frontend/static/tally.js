@@ -14,6 +14,7 @@
     'tally.digest': 'Sealed digest', 'tally.check': 'Live tally check', 'tally.all': 'All voter groups together',
     'tally.check.match': 'Match: the live count equals the recount of the ballots in the database',
     'tally.check.mismatch': 'Mismatch: the recount of the ballots in the database was sealed',
+    'tally.check.partial': 'Partial match: the live count this server could see equals the recount; a few ballots were still held by other servers; the recount of the ballots in the database was sealed',
     'tally.check.unavailable': 'Not available: the live count was unavailable; the recount of the ballots in the database was sealed',
     'tally.totalNote': 'The ballot count is all voter groups of the meeting together; each table counts only the groups that answered it, as its heading says.',
     'tally.tooFew': 'Too few ballots: to protect the voters only the count is shown.',
