@@ -40,7 +40,8 @@ type Server struct {
 	once  sync.Once
 	conns connSet
 
-	writeStall time.Duration // defaultWriteStall; tests shorten it before Serve
+	writeStall    time.Duration // defaultWriteStall; tests shorten it before Serve
+	screenRecheck time.Duration // defaultScreenRecheck; tests shorten it
 }
 
 // BodyLimit is the largest request body accepted.
@@ -55,7 +56,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, done: make(chan struct{}),
-		writeStall: defaultWriteStall}
+		writeStall: defaultWriteStall, screenRecheck: defaultScreenRecheck}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ceping",
 		BodyLimit:             BodyLimit,
