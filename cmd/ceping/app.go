@@ -30,6 +30,8 @@ usage:
   ceping user add NAME --role admin|group|viewer   (password on stdin)
   ceping score FILE.json    print the score table for an offline input
   ceping bench [-n N] [-c C]  load test: cast N slips with C clients
+  ceping verify RESULTS.json BALLOTS.json | ceping verify URL
+                            recount a closed meeting from its published results and ballots
 
 configuration (flags override environment):
   -addr        CEPING_ADDR            listen address (:8080; :443 with TLS)
@@ -149,6 +151,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = runScore(args[1:], stdout)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
+	case "verify":
+		err = runVerify(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
