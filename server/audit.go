@@ -40,6 +40,7 @@ const (
 	auditPaperDiscard = "paper.discard"
 	auditPaperVoid    = "paper.void" // a confirmation found the slip spent, revoked or the meeting closed
 	auditScreenLink   = "screen.link"
+	auditScreenRevoke = "screen.revoke"
 	auditMeetingSave  = "meeting.save" // a meeting created or changed before it opens
 	auditFormSave     = "form.save"    // a ballot form created or changed
 )
@@ -129,11 +130,17 @@ func closeDetail(sealed ballots.Sealed) string {
 	return fmt.Sprintf("共 %d 张选票，封存摘要 %s", sealed.Ballots, sealed.Digest)
 }
 
-func screenDetail(hours int, showResults bool) string {
+// screenDetail names a new big-screen link by its id, as the run page's
+// list of links does, so its revocation can be matched to it.
+func screenDetail(id string, hours int, showResults bool) string {
 	if showResults {
-		return fmt.Sprintf("有效 %d 小时，结束后显示结果", hours)
+		return fmt.Sprintf("有效 %d 小时，结束后显示结果（链接 %s）", hours, id)
 	}
-	return fmt.Sprintf("有效 %d 小时，不显示结果", hours)
+	return fmt.Sprintf("有效 %d 小时，不显示结果（链接 %s）", hours, id)
+}
+
+func screenRevokeDetail(l ballots.ScreenLink) string {
+	return fmt.Sprintf("收回 %s 生成的大屏幕链接（链接 %s）", l.IssuedBy, l.ID)
 }
 
 // auditEntryJSON is an entry as the audit page gets it: TargetName is the
@@ -147,7 +154,7 @@ type auditEntryJSON struct {
 var meetingActions = map[string]bool{
 	auditBatchIssue: true, auditBatchRevoke: true, auditMeetingOpen: true, auditMeetingClose: true,
 	auditPaperKey: true, auditPaperConfirm: true, auditPaperDiscard: true, auditPaperVoid: true, auditScreenLink: true,
-	auditMeetingSave: true,
+	auditScreenRevoke: true, auditMeetingSave: true,
 }
 
 // formActions are the actions whose target is a ballot form, "cycle/code".

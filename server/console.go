@@ -112,7 +112,7 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: exp, HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: strings.HasPrefix(s.cfg.BaseURL, "https://")})
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: s.secureCookie(c)})
 	s.audit(c, u, auditLogin, u.Name, "通过控制台")
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
@@ -121,6 +121,7 @@ func (s *Server) logoutForm(c *fiber.Ctx) error {
 	if _, err := s.user(c); err != nil && ballots.ErrorCode(err) == ballots.EForbidden {
 		return err // a forged logout
 	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", Expires: time.Unix(1, 0), HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode})
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", Expires: time.Unix(1, 0), HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
+		Secure: s.secureCookie(c)})
 	return c.Redirect("/console/login", fiber.StatusSeeOther)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,8 +15,12 @@ import (
 )
 
 // decode reads the JSON body into v, rejecting unknown fields and trailing
-// data, with a message that says what to fix.
+// data, with a message that says what to fix. A body sent as anything but
+// JSON is unsupported_media (415), see requireJSON.
 func decode(c *fiber.Ctx, v any) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
 	body := c.Body()
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -35,6 +40,27 @@ func decode(c *fiber.Ctx, v any) error {
 		return ballots.Errorf(ballots.EInvalid, "JSON 之后还有多余内容 (trailing data after the JSON value)")
 	}
 	return nil
+}
+
+// requireJSON refuses a request body whose Content-Type is not JSON
+// (application/json, or a type ending in +json, parameters such as charset
+// allowed): a form post or a text/plain body that a browser may send to
+// another site without asking is not read as JSON. An empty body needs no
+// type. Endpoints that read files take multipart and do not call it.
+func requireJSON(c *fiber.Ctx) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
+	ct := c.Get(fiber.HeaderContentType)
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && (mt == fiber.MIMEApplicationJSON || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	got := fmt.Sprintf("收到的是 %q (got %q)", ct, ct)
+	if ct == "" {
+		got = "没有注明 Content-Type (none given)"
+	}
+	return &ballots.Error{Code: "unsupported_media", Message: "请求体须为 JSON，请注明 Content-Type: application/json (send the body as Content-Type: application/json)",
+		Details: []ballots.Detail{{Field: "Content-Type", Message: got}}}
 }
 
 func jsonError(err error, body []byte) error {

@@ -388,6 +388,19 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("the screen's results read %q", txt)
 	}
 	journeyShot(&screen, "22-screen-closed")
+
+	// The screen's work is done: the staff revoke its link from the run
+	// page's list of links, and the projector goes blank.
+	b.waitFor(`!!document.querySelector('#screen-links tr[data-state=valid] button[data-link]')`, 10*time.Second)
+	b.js(`document.querySelector('#screen-links tr[data-state=valid] button[data-link]').click(); true`)
+	b.waitFor(`document.getElementById('confirm').open && document.getElementById('confirm-title').textContent.indexOf('收回') >= 0`, 5*time.Second)
+	b.js(`document.getElementById('confirm-yes').click(); true`)
+	b.waitFor(`!!document.querySelector('#screen-links tr[data-state=revoked]') && !document.querySelector('#screen-links tr[data-state=valid]') &&
+		document.querySelector('#screen-links tr[data-state=revoked] .state').textContent.indexOf('admin') >= 0`, 10*time.Second)
+	journeyShot(b, "22b-run-screen-link-revoked")
+	screen.waitFor(`document.body.getAttribute('data-state') === 'revoked' && document.getElementById('cast').textContent === '–' &&
+		document.getElementById('results').hidden && document.getElementById('groups').children.length === 0`, 15*time.Second)
+	journeyShot(&screen, "22c-screen-revoked")
 	cancelScreen()
 
 	b.js(`document.getElementById('tally-link').click(); true`)

@@ -62,6 +62,9 @@ func (s *Server) putRules(c *fiber.Ctx) error {
 	if err := s.admin(c); err != nil {
 		return err
 	}
+	if err := requireJSON(c); err != nil {
+		return err
+	}
 	r, err := scoring.ParseRules(c.Body())
 	if err != nil {
 		return scoringError(err)

@@ -7,7 +7,9 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -38,7 +40,9 @@ type Server struct {
 	once  sync.Once
 	conns connSet
 
-	unavailableAt atomic.Int64 // when a 503 was last logged (Unix ns)
+	unavailableAt atomic.Int64  // when a 503 was last logged (Unix ns)
+	writeStall    time.Duration // defaultWriteStall; tests shorten it before Serve
+	screenRecheck time.Duration // defaultScreenRecheck; tests shorten it
 }
 
 // BodyLimit is the largest request body accepted.
@@ -52,7 +56,8 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, done: make(chan struct{})}
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, done: make(chan struct{}),
+		writeStall: defaultWriteStall, screenRecheck: defaultScreenRecheck}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ceping",
 		BodyLimit:             BodyLimit,
@@ -60,9 +65,12 @@ func New(svc *ballots.Service, cfg Config) *Server {
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		// No WriteTimeout: fasthttp sets it once for the whole response,
+		// which would cut every event stream after it. Each connection
+		// instead drops a client whose writes stall (trackedConn.Write).
 		// Prefork stays off: state is shared through the ledger and Redis.
 	})
-	s.app.Use(s.accessLog, securityHeaders)
+	s.app.Use(s.accessLog, securityHeaders, hsts)
 	api := s.app.Group("/api/v1", noStore)
 	registerAccountRoutes(s, api)
 	registerSetupRoutes(s, api)
@@ -85,9 +93,15 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	return s
 }
 
-// Serve serves on ln until Shutdown.
+// Serve serves plain HTTP on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.app.Listener(&trackingListener{Listener: ln, conns: &s.conns})
+	return s.app.Listener(&trackingListener{Listener: ln, conns: &s.conns, stall: s.writeStall})
+}
+
+// ServeTLS serves HTTPS on ln with cfg until Shutdown. Only HTTP/1.1 is
+// spoken: cfg's NextProtos must not offer h2.
+func (s *Server) ServeTLS(ln net.Listener, cfg *tls.Config) error {
+	return s.app.Listener(tls.NewListener(&trackingListener{Listener: ln, conns: &s.conns, stall: s.writeStall}, cfg))
 }
 
 // drainTime is how long Shutdown lets requests in flight finish before it
@@ -146,6 +160,7 @@ func (cs *connSet) closeAll() {
 type trackingListener struct {
 	net.Listener
 	conns *connSet
+	stall time.Duration
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
@@ -153,7 +168,7 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := &trackedConn{Conn: c, conns: l.conns}
+	tc := &trackedConn{Conn: c, conns: l.conns, stall: l.stall}
 	l.conns.add(tc)
 	return tc, nil
 }
@@ -162,6 +177,72 @@ type trackedConn struct {
 	net.Conn
 	conns *connSet
 	once  sync.Once
+	stall time.Duration
+	set   atomic.Int64 // a write deadline set from above (TLS close), as UnixNano; 0 for none
+}
+
+// defaultWriteStall is the window in which a write must move at least
+// minProgress bytes (or all it has left): a client that stops reading, or
+// never reads, a response is dropped after it, and gives back its
+// connection and the response's memory. A slow client that keeps reading
+// (above minProgress per window, about 270 bytes a second) is not, and an
+// event stream goes on for as long as its client reads.
+const defaultWriteStall = 30 * time.Second
+
+const minProgress = 8 << 10
+
+// Write writes p under a fresh deadline of one stall window, and again for
+// as long as each window moved at least minProgress bytes (or the rest of
+// p). A deadline set from above (SetWriteDeadline) that comes earlier is
+// kept, and never extended.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if c.stall <= 0 {
+		return c.Conn.Write(p)
+	}
+	n := 0
+	for {
+		deadline := time.Now().Add(c.stall)
+		set := c.set.Load()
+		if set != 0 && set < deadline.UnixNano() {
+			deadline = time.Unix(0, set)
+		}
+		if err := c.Conn.SetWriteDeadline(deadline); err != nil {
+			return n, err
+		}
+		want := min(len(p), minProgress)
+		m, err := c.Conn.Write(p)
+		n += m
+		p = p[m:]
+		if err == nil {
+			return n, nil
+		}
+		var ne net.Error
+		if m < want || !errors.As(err, &ne) || !ne.Timeout() || (set != 0 && time.Now().UnixNano() >= set) {
+			return n, err
+		}
+		// The window ran out while the client was still reading: another.
+	}
+}
+
+// SetWriteDeadline records a deadline set from above, which Write keeps
+// when it is earlier than its own.
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	c.recordDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline is SetWriteDeadline for reads and writes.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	c.recordDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *trackedConn) recordDeadline(t time.Time) {
+	if t.IsZero() {
+		c.set.Store(0)
+		return
+	}
+	c.set.Store(t.UnixNano())
 }
 
 // Close closes lingering, as nginx does: it ends the sending side, then

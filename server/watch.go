@@ -2,10 +2,13 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ceping/ceping/ballots"
 )
 
 func registerWatchRoutes(s *Server, r fiber.Router) {
@@ -33,15 +36,18 @@ func (s *Server) events(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.streamTurnout(c, rec.ID, time.Time{})
+	return s.streamTurnout(c, rec.ID, time.Time{}, nil)
 }
 
 // streamTurnout answers with Server-Sent Events of a meeting's turnout: one
 // "data:" line of turnout JSON on connect and after each change, at most two
 // a second, with a comment line every 15 s to keep proxies from closing the
-// stream. It ends when the client leaves or the server shuts down, and at
-// until (when set) with an "expired" event.
-func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time) error {
+// stream. It ends when the client leaves or the server shuts down, at
+// until (when set) with an "expired" event, and — when check is set — with
+// a "revoked" event once check, run every screenRecheck, answers
+// EForbidden. check runs on the stream's goroutine, after the handler has
+// returned: it must hold nothing of c.
+func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time, check func(context.Context) error) error {
 	updates, cancel, err := s.svc.Watch(c.UserContext(), meetingID)
 	if err != nil {
 		return err
@@ -60,6 +66,12 @@ func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time) e
 			defer t.Stop()
 			expired = t.C
 		}
+		var recheck <-chan time.Time
+		if check != nil {
+			t := time.NewTicker(s.screenRecheck)
+			defer t.Stop()
+			recheck = t.C
+		}
 		w.WriteString("retry: 3000\n\n")
 		for {
 			select {
@@ -70,6 +82,16 @@ func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time) e
 				w.WriteString("\n\n")
 			case <-ping.C:
 				w.WriteString(": ping\n\n")
+			case <-recheck:
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				err := check(ctx)
+				cancel()
+				if ballots.ErrorCode(err) == ballots.EForbidden {
+					w.WriteString("event: revoked\ndata: {}\n\n")
+					w.Flush()
+					return
+				}
+				continue // a store that does not answer now: keep streaming, check again later
 			case <-expired:
 				w.WriteString("event: expired\ndata: {}\n\n")
 				w.Flush()

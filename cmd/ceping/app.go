@@ -30,15 +30,23 @@ usage:
   ceping user add NAME --role admin|group|viewer   (password on stdin)
   ceping score FILE.json    print the score table for an offline input
   ceping bench [-n N] [-c C]  load test: cast N slips with C clients
+  ceping verify RESULTS.json BALLOTS.json | ceping verify URL
+                            recount a closed meeting from its published results and ballots
 
 configuration (flags override environment):
-  -addr        CEPING_ADDR            listen address (:8080)
-  -base-url    CEPING_BASE_URL        what QR codes point to (http://<LAN address>:8080)
+  -addr        CEPING_ADDR            listen address (:8080; :443 with TLS)
+  -base-url    CEPING_BASE_URL        what QR codes point to (http://<LAN address>:8080; https://… with TLS)
   -data        CEPING_DATA            data folder (./data)
   -database    CEPING_DATABASE_URL    postgres://… (SQLite in the data folder)
   -redis       CEPING_REDIS_URL       redis://… (embedded)
                CEPING_SECRET          JWT key (generated into the data folder)
                CEPING_ADMIN_PASSWORD  first admin's password (printed once)
+  -tls-cert    CEPING_TLS_CERT        certificate file (PEM, chain): serve HTTPS
+  -tls-key     CEPING_TLS_KEY         its private key file (PEM)
+  -acme-host   CEPING_ACME_HOST       public hostname(s): HTTPS with automatic certificates (Let's Encrypt)
+               CEPING_ACME_EMAIL      contact address for the certificate authority (optional)
+               CEPING_ACME_DIRECTORY  ACME directory URL (Let's Encrypt)
+  -http-addr   CEPING_HTTP_ADDR       with TLS: plain-HTTP listener that redirects to HTTPS (:80; off)
 `
 
 // Config is the whole configuration of a run.
@@ -51,6 +59,14 @@ type Config struct {
 	RedisPrefix   string
 	Secret        string
 	AdminPassword string
+
+	// Transport (tls.go): certificate files or an ACME hostname turn HTTPS on.
+	TLSCert       string
+	TLSKey        string
+	ACMEHost      string // comma-separated
+	ACMEEmail     string
+	ACMEDirectory string
+	HTTPAddr      string // with TLS: the redirect listener, ":80" if empty, "off" for none
 }
 
 // String prints the config with secrets masked.
@@ -69,8 +85,15 @@ func (c Config) String() string {
 	if c.RedisURL != "" {
 		rd = redactURL(c.RedisURL)
 	}
-	return fmt.Sprintf("addr=%s base_url=%s data=%s database=%s redis=%s secret=%s admin_password=%s",
-		c.Addr, c.BaseURL, c.Data, db, rd, mask(c.Secret), mask(c.AdminPassword))
+	tr := "plain HTTP"
+	switch {
+	case c.ACMEHost != "":
+		tr = "HTTPS, automatic certificates for " + c.ACMEHost
+	case c.TLSCert != "":
+		tr = "HTTPS, certificate " + c.TLSCert
+	}
+	return fmt.Sprintf("addr=%s base_url=%s data=%s database=%s redis=%s secret=%s admin_password=%s transport=%s",
+		c.Addr, c.BaseURL, c.Data, db, rd, mask(c.Secret), mask(c.AdminPassword), tr)
 }
 
 func redactURL(s string) string {
@@ -96,11 +119,17 @@ func configFlags(fs *flag.FlagSet) *Config {
 		Secret:        os.Getenv("CEPING_SECRET"),
 		AdminPassword: os.Getenv("CEPING_ADMIN_PASSWORD"),
 	}
-	fs.StringVar(&c.Addr, "addr", env("CEPING_ADDR", ":8080"), "listen address")
+	fs.StringVar(&c.Addr, "addr", os.Getenv("CEPING_ADDR"), "listen address (:8080; :443 with TLS)")
 	fs.StringVar(&c.BaseURL, "base-url", os.Getenv("CEPING_BASE_URL"), "what QR codes point to")
 	fs.StringVar(&c.Data, "data", env("CEPING_DATA", "./data"), "data folder")
 	fs.StringVar(&c.DatabaseURL, "database", os.Getenv("CEPING_DATABASE_URL"), "postgres:// URL (SQLite if empty)")
 	fs.StringVar(&c.RedisURL, "redis", os.Getenv("CEPING_REDIS_URL"), "redis:// URL (embedded if empty)")
+	fs.StringVar(&c.TLSCert, "tls-cert", os.Getenv("CEPING_TLS_CERT"), "TLS certificate file (PEM): serve HTTPS")
+	fs.StringVar(&c.TLSKey, "tls-key", os.Getenv("CEPING_TLS_KEY"), "TLS private key file (PEM)")
+	fs.StringVar(&c.ACMEHost, "acme-host", os.Getenv("CEPING_ACME_HOST"), "public hostname(s) for automatic certificates")
+	fs.StringVar(&c.HTTPAddr, "http-addr", os.Getenv("CEPING_HTTP_ADDR"), "with TLS: the listener that redirects to HTTPS (:80; off)")
+	c.ACMEEmail = os.Getenv("CEPING_ACME_EMAIL")
+	c.ACMEDirectory = os.Getenv("CEPING_ACME_DIRECTORY")
 	return c
 }
 
@@ -122,6 +151,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = runScore(args[1:], stdout)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
+	case "verify":
+		err = runVerify(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -159,9 +190,11 @@ type App struct {
 	Addr    net.Addr
 	Log     *slog.Logger
 
-	ln      net.Listener
-	served  chan error
-	stopped bool
+	ln       net.Listener
+	served   chan error
+	stopped  bool
+	tls      bool
+	redirect *redirector
 }
 
 // Start opens storage, starts the service and listens (":0" picks a port);
@@ -182,6 +215,18 @@ func Start(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	svc := ballots.NewService(store, live, ballots.Options{Logger: log})
+	tr, err := newTransport(cfg)
+	if err != nil {
+		live.Close()
+		store.Close()
+		return nil, err
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = ":8080"
+		if tr.tls != nil {
+			cfg.Addr = ":443"
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		live.Close()
@@ -189,19 +234,49 @@ func Start(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = defaultBaseURL(ln.Addr())
+		cfg.BaseURL = tr.baseURL(ln.Addr())
+	}
+	redirect, err := tr.startRedirect(cfg.HTTPAddr, cfg.BaseURL, ln.Addr())
+	if err != nil {
+		ln.Close()
+		live.Close()
+		store.Close()
+		return nil, err
 	}
 	svc.Start(ctx)
 	srv := server.New(svc, server.Config{Secret: secret, BaseURL: cfg.BaseURL, Logger: log})
-	a := &App{Config: cfg, Store: store, Live: live, Service: svc, Server: srv, Addr: ln.Addr(), Log: log, ln: ln, served: make(chan error, 1)}
-	go func() { a.served <- srv.Serve(ln) }()
+	a := &App{Config: cfg, Store: store, Live: live, Service: svc, Server: srv, Addr: ln.Addr(), Log: log, ln: ln, served: make(chan error, 1),
+		tls: tr.tls != nil, redirect: redirect}
+	go func() { a.served <- tr.serve(srv, ln) }()
 	return a, nil
 }
 
-// URL returns the address to reach this server from this machine.
+// URL returns the address to reach this server from this machine (https
+// when TLS is on: its certificate may name another host).
 func (a *App) URL() string {
 	_, port, _ := net.SplitHostPort(a.Addr.String())
+	if a.tls {
+		return "https://127.0.0.1:" + port
+	}
 	return "http://127.0.0.1:" + port
+}
+
+// ConsoleBase is where a person on this machine opens the console: the
+// base URL when TLS is on (the certificate names its host), else URL.
+func (a *App) ConsoleBase() string {
+	if a.tls {
+		return strings.TrimRight(a.Config.BaseURL, "/")
+	}
+	return a.URL()
+}
+
+// RedirectAddr is the address of the plain-HTTP listener that redirects to
+// HTTPS; nil when there is none.
+func (a *App) RedirectAddr() net.Addr {
+	if a.redirect == nil {
+		return nil
+	}
+	return a.redirect.ln.Addr()
 }
 
 // Stop shuts down in order: stop accepting and end event streams, drain
@@ -214,7 +289,7 @@ func (a *App) Stop() error {
 	a.stopped = true
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := a.Server.Shutdown(ctx)
+	err := errors.Join(a.redirect.Close(), a.Server.Shutdown(ctx))
 	a.Service.Stop()
 	return errors.Join(err, a.Live.Close(), a.Store.Close())
 }
@@ -300,7 +375,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return err
 		}
 	} else {
-		fmt.Fprintf(stdout, "Ceping 已启动 (listening): 管理控制台（用浏览器打开）%s/console  — QR codes point to %s\n", app.URL(), app.Config.BaseURL)
+		fmt.Fprintf(stdout, "Ceping 已启动 (listening): 管理控制台（用浏览器打开）%s/console  — QR codes point to %s\n", app.ConsoleBase(), app.Config.BaseURL)
 		if password != "" && cfg.AdminPassword == "" {
 			fmt.Fprintf(stdout, "首次启动：管理员账号 admin 的密码是 %s ，只显示这一次，请妥善保存。\n(first start: the password of user admin is shown only this once)\n", password)
 		}

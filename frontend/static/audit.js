@@ -21,6 +21,7 @@
     'paper.key': ['纸质选票录入', 'Paper ballot keyed'], 'paper.confirm': ['纸质选票核对计入', 'Paper ballot confirmed'],
     'paper.discard': ['删除此录入', 'Paper entry deleted'], 'paper.void': ['纸质选票未能计入', 'Paper ballot not counted'],
     'screen.link': ['生成大屏幕链接', 'Big-screen link made'],
+    'screen.revoke': ['收回大屏幕链接', 'Big-screen link revoked'],
     'user.create': ['新建账号', 'Account added'], 'user.update': ['修改姓名', 'Name changed'],
     'user.password': ['修改或重置密码', 'Password changed or reset'], 'user.delete': ['删除账号', 'Account deleted']
   };
@@ -32,7 +33,7 @@
     ['all', '全部（含登录）', 'Everything (with sign-ins)', [], []],
     ['login', '登录记录', 'Sign-ins', LOGINS, []],
     ['setup', '年度设置、导入和测评表', 'Set-up, imports and forms', ['setup.put', 'import', 'rules.put', 'targets.put', 'form.save', 'form.delete'], []],
-    ['meeting', '选票与会议', 'Slips and meetings', ['meeting.save', 'batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link'], []],
+    ['meeting', '选票与会议', 'Slips and meetings', ['meeting.save', 'batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link', 'screen.revoke'], []],
     ['paper', '纸质选票', 'Paper ballots', ['paper.key', 'paper.confirm', 'paper.discard', 'paper.void'], []],
     ['users', '账号', 'Accounts', ['user.create', 'user.update', 'user.password', 'user.delete'], []]
   ];

@@ -17,7 +17,13 @@
     'run.printHint': 'The slips open in a new window and their codes are shown only once: print them at once, cut along the dashed lines and hand them out at random.',
     'run.printGo': 'Create and print', 'run.batches': 'Batches of slips issued', 'run.batch': 'Batch', 'run.issuedAt': 'Issued at', 'run.batchState': 'State',
     'run.batchesHint': 'Every slip shows its batch (e.g. "batch 2"). If a batch is lost or was never printed, void its unused slips.',
-    'run.more': 'More', 'run.screen': 'Hall big screen', 'run.screenHint': 'Makes a read-only link: open it on the hall\'s projector PC to show turnout, no sign-in needed. It expires by itself.',
+    'run.more': 'More', 'run.screen': 'Hall big screen', 'run.screenHint': 'Makes a read-only link: open it on the hall\'s projector PC to show turnout, no sign-in needed. It expires by itself, and a link no longer needed can be revoked at any time.',
+    'run.screenLinks': 'Big-screen links made', 'run.screenId': 'Link', 'run.screenBy': 'Made by', 'run.screenAt': 'Made at', 'run.screenUntil': 'Valid until',
+    'run.screenShows': 'Results', 'run.screenShowsYes': 'shown after close', 'run.screenShowsNo': 'not shown',
+    'screen.valid': 'valid', 'screen.expired': 'expired', 'screen.revoked': 'revoked by {0}', 'screen.revoke': 'Revoke…', 'screen.new': 'new',
+    'confirm.screenTitle': 'Revoke this big-screen link?', 'confirm.screenYes': 'Revoke the link',
+    'confirm.screenText': 'Link {0} (made by {1} at {2}) stops working: a screen showing it goes blank within a few seconds, and the link cannot be opened again. This cannot be undone.',
+    'screen.revoked.done': 'The link is revoked.',
     'run.screenHours': 'Valid for (hours)', 'run.screenResults': 'Show the result on the big screen after close', 'run.screenMake': 'Make the big-screen link',
     'run.screenOpen': 'Open the big screen (valid {0} hours, no sign-in)', 'run.screenBadHours': 'Enter a whole number of hours from 1 to 48.',
     'run.paper': 'Enter paper ballots', 'run.blank': 'Print the blank paper form: {0}', 'run.blankHint': 'Attendees without a phone: print the blank paper form (same items and order as the ballot on the phone) and hand it out with the QR slip.', 'run.cancel': 'Cancel', 'run.back': 'Back to the meeting',
@@ -339,6 +345,7 @@
       renderStatus();
       show('status-card', true);
       show('screen-form', canRun);
+      loadScreenLinks();
       renderMeta();
       C.api('GET', '/cycles/' + enc(meeting.cycle) + '/units').then(function (u) {
         if (u.status !== 200) return;
@@ -393,17 +400,66 @@
       a.href = r.data.path || r.data.url;
       a.hidden = false;
       a.focus();
+      newLink = r.data.id;
+      loadScreenLinks();
     }, function () {
       $('screen-make').disabled = false;
       msg('screen-msg', L('网络连接失败，请重试。', 'The network failed. Please try again.'), true);
     });
   }
 
+  // The links made for this meeting, newest first, each with its state and,
+  // while valid, a button to revoke it. The list never holds a link's URL:
+  // that is shown once, when it is made.
+  var screenLinks = null, newLink = '';
+  function loadScreenLinks() {
+    if (!canRun) return;
+    C.api('GET', base + '/screen-links').then(function (r) {
+      if (r.status !== 200) { msg('screen-links-msg', C.errorText(r.data), true); return; }
+      screenLinks = r.data.links;
+      renderScreenLinks();
+    });
+  }
+  function renderScreenLinks() {
+    if (!screenLinks) return;
+    show('screen-links-box', screenLinks.length > 0);
+    var body = $('screen-links').querySelector('tbody');
+    body.textContent = '';
+    screenLinks.forEach(function (l) {
+      var state = l.state === 'revoked' ? tt('screen.revoked', '已由 {0} 收回', l.revoked_by)
+        : l.state === 'expired' ? tt('screen.expired', '已过期') : tt('screen.valid', '有效');
+      var cell = C.el('td', {});
+      if (l.state === 'valid') {
+        var btn = C.el('button', { type: 'button', 'class': 'danger small', 'data-link': l.id, text: tt('screen.revoke', '收回…') });
+        btn.addEventListener('click', function () { revokeScreenLink(l); });
+        cell.appendChild(btn);
+      }
+      var id = C.el('td', {}, [C.el('code', { text: l.id })]);
+      if (l.id === newLink) id.appendChild(C.el('span', { 'class': 'new-mark', text: tt('screen.new', '刚生成') }));
+      body.appendChild(C.el('tr', { 'data-link': l.id, 'data-state': l.state, 'class': l.state === 'valid' ? '' : 'revoked' }, [
+        id, C.el('td', { text: l.issued_by }), C.el('td', { text: when(l.issued_at) }), C.el('td', { text: when(l.expires_at) }),
+        C.el('td', { text: l.show_results ? tt('run.screenShowsYes', '结束后显示') : tt('run.screenShowsNo', '不显示') }),
+        C.el('td', { 'class': 'state', text: state }), cell]));
+    });
+  }
+  function revokeScreenLink(l) {
+    var text = tt('confirm.screenText', '链接 {0}（{1} 于 {2} 生成）将立即失效：用它打开的大屏幕几秒内停止显示，链接不能再打开。此操作不能撤销。',
+      l.id, l.issued_by, when(l.issued_at));
+    confirmDo(tt('confirm.screenTitle', '收回这个大屏幕链接？'), text, tt('confirm.screenYes', '收回链接'), function () {
+      C.api('DELETE', base + '/screen-links/' + enc(l.id)).then(function (r) {
+        if (r.status !== 200) { msg('screen-links-msg', C.errorText(r.data), true); return; }
+        msg('screen-links-msg', tt('screen.revoked.done', '链接已收回。'));
+        if (l.id === newLink) { $('screen-link').hidden = true; screenHours = 0; }
+        loadScreenLinks();
+      });
+    }, { danger: true });
+  }
+
   D.addEventListener('DOMContentLoaded', function () {
     root = $('run');
     base = '/cycles/' + enc(root.getAttribute('data-cycle')) + '/meetings/' + enc(root.getAttribute('data-meeting'));
     D.addEventListener('cp:lang', function () {
-      setLive(liveState); renderStatus(); renderMeta(); renderBlankLinks(); if (turnout) renderTurnout(turnout); renderUnusedHead(); loadBatches(); updateWarning(); renderScreenLink();
+      setLive(liveState); renderStatus(); renderMeta(); renderBlankLinks(); if (turnout) renderTurnout(turnout); renderUnusedHead(); loadBatches(); updateWarning(); renderScreenLink(); renderScreenLinks();
     });
     $('confirm').addEventListener('close', function () {
       // A close event comes as a task of its own: the dialog may already be

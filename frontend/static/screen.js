@@ -3,7 +3,7 @@
  * tally) and, after the meeting closes, shows the sealed per-section counts
  * when the link was made to show them.
  *
- * Hooks: body[data-state=connecting|pending|open|closed|lost|expired|denied],
+ * Hooks: body[data-state=connecting|pending|open|closed|lost|expired|revoked|denied],
  * #cast, #issued, #pct, #fill-total, #groups .group[data-group=CODE],
  * #status[data-status], #results (.sec[data-section=CODE], one shown at a
  * time; #results[data-page], #pager "第 1/4 项"). */
@@ -13,13 +13,15 @@
   var T = {
     zh: { other: 'English', connecting: '正在连接…', pending: '测评尚未开始', open: '测评进行中', closed: '测评已结束',
       lost: '连接中断，正在重连…', expired: '链接已过期', turnout: '投票进度', issued: '已发选票 {0} 张', cast: '已投 {0} 张',
-      denied: '大屏幕链接无效或已过期', deniedText: '请会议工作人员在管理后台重新生成大屏幕链接。',
+      denied: '大屏幕链接无效或已过期', deniedText: '请会议工作人员在管理后台重新生成大屏幕链接。', revoked: '链接已收回',
+      revokedNote: '会议工作人员已收回这个大屏幕链接。',
       expiredNote: '大屏幕链接已过期，请工作人员重新生成。', updated: '更新于 {0}', results: '测评结果（已封存）',
       ballots: '有效票 {0} 张', tooFew: '票数过少，不公开各项结果。', subject: '对象', count: '票数', avg: '平均分', votes: '得票',
       item: '第 {0}/{1} 项', part: '（第 {0}/{1} 页）' },
     en: { other: '中文', connecting: 'Connecting…', pending: 'Voting has not started', open: 'Voting in progress', closed: 'Voting has ended',
       lost: 'Connection lost, reconnecting…', expired: 'Link expired', turnout: 'Turnout', issued: '{0} issued', cast: '{0} cast',
-      denied: 'This screen link is invalid or has expired', deniedText: 'Ask the meeting staff to make a new screen link in the console.',
+      denied: 'This screen link is invalid or has expired', deniedText: 'Ask the meeting staff to make a new screen link in the console.', revoked: 'Link revoked',
+      revokedNote: 'The meeting staff have revoked this screen link.',
       expiredNote: 'The screen link has expired: ask the staff for a new one.', updated: 'Updated {0}', results: 'Results (sealed)',
       ballots: '{0} ballots', tooFew: 'Too few ballots: sections are not shown.', subject: 'Subject', count: 'Answers', avg: 'Average', votes: 'Votes',
       item: 'Item {0} of {1}', part: ' (page {0} of {1})' }
@@ -204,8 +206,24 @@
 
   function expire() {
     if (es) es.close();
+    if (state === 'revoked') return;
     setState('expired');
     $('note').textContent = t('expiredNote');
+  }
+
+  // revoke blanks the board: a revoked link shows nothing more, not even
+  // the last turnout.
+  function revoke() {
+    if (es) es.close();
+    last = null;
+    result = null;
+    if (pageTimer) { clearInterval(pageTimer); pageTimer = null; }
+    setState('revoked');
+    $('note').textContent = t('revokedNote');
+    $('groups').textContent = '';
+    $('results').hidden = true;
+    ['cast', 'issued', 'pct'].forEach(function (id) { $(id).textContent = '–'; });
+    $('fill-total').style.width = '0';
   }
 
   function connect() {
@@ -219,7 +237,9 @@
       try { render(JSON.parse(ev.data)); } catch (e) { /* a malformed event: wait for the next */ }
     };
     es.addEventListener('expired', expire);
+    es.addEventListener('revoked', revoke);
     es.onerror = function () {
+      if (state === 'revoked') return;
       if (Date.now() >= exp * 1000) return expire();
       if (state !== 'expired') setState('lost');
     };
