@@ -28,11 +28,11 @@ import (
 // server: the two files are enough (a URL fetches them).
 //
 // Only what both publish can be compared. The list leaves out the ballots
-// of groups whose results are suppressed (fewer than k ballots), and
-// suppressed sections are absent from the result; a published section some
-// of whose ballots are not in the list cannot be recounted, and the digest,
-// over all ballots, only when the list is complete. The report says which
-// parts could not be checked and why.
+// of every group with a withheld section (fewer than k ballots, see
+// ballots.Publish), and withheld sections show no counts: a section some of
+// whose groups' ballots are not in the list cannot be recounted, and the
+// digest, over all ballots, only when the list is complete. The report says
+// which parts could not be checked and why.
 
 const verifyUsage = `usage:
   ceping verify RESULTS.json BALLOTS.json
@@ -177,24 +177,6 @@ func savePublished(dir string, results, list []byte) error {
 	return os.WriteFile(filepath.Join(dir, "ballots.json"), list, 0o644)
 }
 
-// The published result, read leniently: the domain's types, and what a
-// newer server may add beside them (a section's ballot count).
-type publishedResult struct {
-	ballots.Result
-	Sections []publishedSection `json:"sections"`
-	Groups   []publishedGroup   `json:"groups"`
-}
-
-type publishedGroup struct {
-	ballots.GroupResult
-	Sections []publishedSection `json:"sections"`
-}
-
-type publishedSection struct {
-	ballots.SectionResult
-	Ballots *int64 `json:"ballots,omitempty"` // the ballots the section counts, when the server says
-}
-
 // verifyReport is what verify found.
 type verifyReport struct {
 	Meeting, Title string
@@ -242,7 +224,7 @@ func (r *verifyReport) print(w io.Writer) {
 
 // verifyPublished recounts a result from a ballot list.
 func verifyPublished(resultsJSON, ballotsJSON []byte) (*verifyReport, error) {
-	var res publishedResult
+	var res ballots.Result
 	if err := json.Unmarshal(resultsJSON, &res); err != nil {
 		return nil, fmt.Errorf("第一个文件不是会议的计票结果 (the first file is not a meeting's results): %w", err)
 	}
@@ -255,21 +237,22 @@ func verifyPublished(resultsJSON, ballotsJSON []byte) (*verifyReport, error) {
 	}
 	rep := &verifyReport{Meeting: res.Meeting, Title: res.Title, Published: res.Ballots, Listed: len(list.Ballots)}
 
-	// The voter groups: a shown group's sections give its form; a
-	// suppressed group's ballots are not in the list.
-	groups := map[string]*ballots.GroupDef{}
-	shown := map[string]publishedGroup{}
+	// The voter groups. A group whose every section is shown gives its
+	// form in full, and its ballots are listed; the others' are not.
 	var def ballots.MeetingDef
-	var groupSum, hiddenSum int64
-	var hiddenNames []string
+	published := map[string]ballots.GroupResult{}
+	var groupSum int64
+	var withheld []string
 	for _, g := range res.Groups {
 		groupSum += g.Ballots
-		if g.Suppressed || (g.Ballots > 0 && len(g.Sections) == 0) {
-			hiddenSum += g.Ballots
-			hiddenNames = append(hiddenNames, fmt.Sprintf("%s（%d 张）", groupLabel(g.Code, g.Name), g.Ballots))
+		published[g.Code] = g
+		if g.Ballots == 0 {
 			continue
 		}
-		shown[g.Code] = g
+		if !wholeGroup(g) {
+			withheld = append(withheld, fmt.Sprintf("%s（%d 张）", groupLabel(g.Code, g.Name), g.Ballots))
+			continue
+		}
 		gd, err := groupDef(g)
 		if err != nil {
 			rep.mismatch("类别 %s：%v", groupLabel(g.Code, g.Name), err)
@@ -277,33 +260,24 @@ func verifyPublished(resultsJSON, ballotsJSON []byte) (*verifyReport, error) {
 		}
 		def.Groups = append(def.Groups, gd)
 	}
-	for i := range def.Groups {
-		groups[def.Groups[i].Code] = &def.Groups[i]
-	}
 	if groupSum != res.Ballots {
 		rep.mismatch("票数：各类别合计 %d 张，结果公布 %d 张 (groups add up to %d, the result says %d)", groupSum, res.Ballots, groupSum, res.Ballots)
 	}
-	if len(hiddenNames) > 0 {
-		rep.notChecked("类别 %s：按少数保护规则不公开结果，其选票不在清单中（或不注明类别） (suppressed groups: their ballots are left out of the list, or listed without their group)", strings.Join(hiddenNames, "、"))
+	if len(withheld) > 0 {
+		rep.notChecked("类别 %s：按少数保护规则有测评项不公开，其选票不在清单中 (groups with withheld sections: their ballots are not listed)", strings.Join(withheld, "、"))
 	}
 
-	// Count the list with the domain's tally, against each group's
-	// published sections.
+	// Count the list with the domain's tally.
 	tally := ballots.Tally{}
 	perGroup := map[string]int64{}
-	var unlisted, counted int64
-	unpublished := map[string]bool{}
+	var counted int64
 	for _, b := range list.Ballots {
-		g := groups[b.Group]
-		if b.Group == "" || (g == nil && !isShown(shown, b.Group) && isHidden(res.Groups, b.Group)) {
-			unlisted++ // a suppressed group's ballot, its group left out
+		g, ok := def.Group(b.Group)
+		if !ok {
+			rep.mismatch("选票 %s：类别 %q 的选票不应在清单中（结果中没有它的全部测评项） (a ballot of a group whose sections are not all published)", b.ID, b.Group)
 			continue
 		}
-		if g == nil {
-			rep.mismatch("选票 %s：类别 %q 不在公布的结果中 (ballot of a group the result does not list)", b.ID, b.Group)
-			continue
-		}
-		a, err := answersFor(g, b, unpublished)
+		a, err := answersFor(g, b)
 		if err != nil {
 			rep.mismatch("选票 %s（类别 %s）：%v", b.ID, groupLabel(g.Code, g.Name), err)
 			continue
@@ -312,90 +286,76 @@ func verifyPublished(resultsJSON, ballotsJSON []byte) (*verifyReport, error) {
 		perGroup[b.Group]++
 		counted++
 	}
-	for _, k := range sortedKeys(unpublished) {
-		rep.notChecked("%s：结果中没有这一项（不公开），未核对 (not in the result: suppressed)", k)
-	}
-	recount := ballots.BuildResult(&def, ballots.Sealed{Ballots: counted, Tally: tally}, 1)
-
-	// The ballot count.
-	switch {
-	case int64(len(list.Ballots)) == res.Ballots && unlisted == 0 && hiddenSum == 0:
-		rep.checked("票数 %d 张 (ballots)", res.Ballots)
-	case int64(len(list.Ballots))-unlisted+hiddenSum == res.Ballots:
-		rep.checked("票数 %d 张，其中 %d 张属于不公开的类别 (ballots, %d of them in suppressed groups)", res.Ballots, hiddenSum, hiddenSum)
-	default:
-		rep.mismatch("票数：结果公布 %d 张，选票清单有 %d 张、不公开的类别 %d 张 (published %d; the list holds %d, suppressed groups %d)",
-			res.Ballots, int64(len(list.Ballots))-unlisted, hiddenSum, res.Ballots, int64(len(list.Ballots))-unlisted, hiddenSum)
-	}
-
-	// Each shown group: its ballots and its sections.
-	recGroups := map[string]ballots.GroupResult{}
-	for _, g := range recount.Groups {
-		recGroups[g.Code] = g
-	}
+	// The ballot count: the list and the withheld groups make the whole.
+	var withheldSum int64
 	for _, g := range res.Groups {
-		pg, ok := shown[g.Code]
-		if !ok {
-			continue
+		if g.Ballots > 0 && !wholeGroup(g) {
+			withheldSum += g.Ballots
 		}
+	}
+	switch listed := int64(len(list.Ballots)); {
+	case listed+withheldSum != res.Ballots:
+		rep.mismatch("票数：结果公布 %d 张，选票清单 %d 张、不公开的类别 %d 张 (published %d; listed %d, withheld groups %d)",
+			res.Ballots, listed, withheldSum, res.Ballots, listed, withheldSum)
+	case withheldSum == 0:
+		rep.checked("票数 %d 张 (ballots)", res.Ballots)
+	default:
+		rep.checked("票数 %d 张，其中 %d 张属于不公开的类别 (ballots, %d of them in withheld groups)", res.Ballots, withheldSum, withheldSum)
+	}
+
+	// k = 1: the recount shows every figure of the listed ballots.
+	recount := ballots.Publish(&def, ballots.Sealed{Ballots: counted, Tally: tally}, 1)
+
+	// Each listed group: its ballots and its sections.
+	for _, rg := range recount.Groups {
+		g := published[rg.Code]
 		label := groupLabel(g.Code, g.Name)
 		if n := perGroup[g.Code]; n != g.Ballots {
-			rep.mismatch("类别 %s 的票数：公布 %d，重新清点 %d (published %d, recounted %d)", label, g.Ballots, n, g.Ballots, n)
+			rep.mismatch("类别 %s 的票数：公布 %d，清单中 %d (published %d, listed %d)", label, g.Ballots, n, g.Ballots, n)
 			continue
 		}
 		before := len(rep.Mismatches)
-		compareSections(rep, "类别 "+label+" ", pg.Sections, recGroups[g.Code].Sections)
+		compareSections(rep, "类别 "+label+" ", g.Sections, rg.Sections)
 		if len(rep.Mismatches) == before {
-			rep.checked("类别 %s：%d 张，%d 项 (group: ballots and sections)", label, g.Ballots, len(pg.Sections))
+			rep.checked("类别 %s：%d 张，%d 项 (group: ballots and sections)", label, g.Ballots, len(g.Sections))
 		}
 	}
 
-	// The merged sections, one per form and section. A section counts the
-	// ballots of every group that answered its form: when a suppressed
-	// group may be among them, it is recounted only if the section says
-	// how many ballots it counts and the list holds them all.
+	// The merged sections, one per form and section, over the groups that
+	// answered it: recounted when all of those groups' ballots are listed.
 	recMerged := map[string]ballots.SectionResult{}
-	recBallots := map[string]int64{} // ballots of the shown groups of each form
 	for _, s := range recount.Sections {
 		recMerged[s.Form+"\x00"+s.Section] = s
 	}
-	for code, n := range perGroup {
-		if g := groups[code]; g != nil {
-			recBallots[g.Form] += n
-		}
-	}
 	for _, s := range res.Sections {
-		label := sectionLabel(s.SectionResult)
-		rs, ok := recMerged[s.Form+"\x00"+s.Section]
-		if !ok {
-			if hiddenSum > 0 {
-				rep.notChecked("%s：答这一项的类别都不公开，选票不在清单中 (only suppressed groups answered it)", label)
-			} else {
-				rep.mismatch("%s：公布了，但清单中没有答这一项的类别 (published, but no group in the list answered it)", label)
-			}
+		label := sectionLabel(s)
+		if s.Suppressed {
+			rep.notChecked("%s：作答票数太少，按少数保护规则不公开 (withheld: too few ballots)", label)
 			continue
 		}
-		if hiddenSum > 0 {
-			if s.Ballots == nil {
-				probe := &verifyReport{}
-				compareSections(probe, "", []publishedSection{s}, []ballots.SectionResult{rs})
-				if len(probe.Mismatches) == 0 {
-					rep.checked("%s (section)", label)
-				} else {
-					rep.notChecked("%s：可能含不公开类别的选票，无法单独核对 (may count ballots of suppressed groups)", label)
-				}
-				continue
+		var listed int64
+		complete := true
+		for _, code := range s.Groups {
+			if _, ok := def.Group(code); !ok {
+				complete = false
 			}
-			if *s.Ballots != recBallots[s.Form] {
-				rep.notChecked("%s：共 %d 张，其中 %d 张在清单中，其余属于不公开的类别 (%d ballots, %d in the list)", label, *s.Ballots, recBallots[s.Form], *s.Ballots, recBallots[s.Form])
-				continue
-			}
-		} else if s.Ballots != nil && *s.Ballots != recBallots[s.Form] {
-			rep.mismatch("%s 的票数：公布 %d，重新清点 %d (published %d, recounted %d)", label, *s.Ballots, recBallots[s.Form], *s.Ballots, recBallots[s.Form])
+			listed += perGroup[code]
+		}
+		if !complete {
+			rep.notChecked("%s：共 %d 张，其中 %d 张在清单中，其余属于不公开的类别 (%d ballots, %d of them listed)", label, s.Ballots, listed, s.Ballots, listed)
+			continue
+		}
+		if listed != s.Ballots {
+			rep.mismatch("%s 的票数：公布 %d，重新清点 %d (published %d, recounted %d)", label, s.Ballots, listed, s.Ballots, listed)
+			continue
+		}
+		rs, ok := recMerged[s.Form+"\x00"+s.Section]
+		if !ok && s.Ballots > 0 {
+			rep.mismatch("%s：公布了，但清单中没有答这一项的选票 (published, but no listed ballot answered it)", label)
 			continue
 		}
 		before := len(rep.Mismatches)
-		compareSections(rep, "", []publishedSection{s}, []ballots.SectionResult{rs})
+		compareSections(rep, "", []ballots.SectionResult{s}, []ballots.SectionResult{rs})
 		if len(rep.Mismatches) == before {
 			rep.checked("%s (section)", label)
 		}
@@ -403,35 +363,37 @@ func verifyPublished(resultsJSON, ballotsJSON []byte) (*verifyReport, error) {
 
 	// The digest covers every ballot: it can be recomputed only from a
 	// complete list.
-	switch {
-	case int64(len(list.Ballots)) == res.Ballots && unlisted == 0 && hiddenSum == 0:
+	if int64(len(list.Ballots)) == res.Ballots && len(withheld) == 0 {
 		if d := ballots.Digest(list.Ballots); d != res.Digest {
 			rep.mismatch("封存摘要：公布 %s，重新计算 %s (digest: published, recomputed)", res.Digest, d)
 		} else {
 			rep.checked("封存摘要 %s (digest)", res.Digest)
 		}
-	default:
-		rep.notChecked("封存摘要：覆盖全部 %d 张选票，清单中只有 %d 张的完整内容，无法重新计算 (the digest covers all ballots; the list is not complete)",
-			res.Ballots, int64(len(list.Ballots))-unlisted)
+	} else {
+		rep.notChecked("封存摘要：覆盖全部 %d 张选票，清单中只有 %d 张，无法重新计算 (the digest covers all ballots; the list is not complete)",
+			res.Ballots, len(list.Ballots))
 	}
 	return rep, nil
 }
 
-func isShown(shown map[string]publishedGroup, code string) bool { _, ok := shown[code]; return ok }
-
-func isHidden(groups []publishedGroup, code string) bool {
-	for _, g := range groups {
-		if g.Code == code {
-			return g.Suppressed || len(g.Sections) == 0
+// wholeGroup reports whether a group's every section is published: only
+// then are its ballots listed.
+func wholeGroup(g ballots.GroupResult) bool {
+	if g.Suppressed || len(g.Sections) == 0 {
+		return false
+	}
+	for _, s := range g.Sections {
+		if s.Suppressed {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // groupDef rebuilds what a group answered from its published sections:
 // subjects, dimensions and scales, enough to check and count its ballots
 // as the server did.
-func groupDef(g publishedGroup) (ballots.GroupDef, error) {
+func groupDef(g ballots.GroupResult) (ballots.GroupDef, error) {
 	gd := ballots.GroupDef{Code: g.Code, Name: g.Name}
 	for _, s := range g.Sections {
 		if gd.Form == "" {
@@ -441,11 +403,11 @@ func groupDef(g publishedGroup) (ballots.GroupDef, error) {
 		switch s.Scale.Type {
 		case ballots.ScaleScore:
 			if s.Scale.Min == nil || s.Scale.Max == nil {
-				return gd, fmt.Errorf("%s 的分值范围不全 (score scale without min or max)", sectionLabel(s.SectionResult))
+				return gd, fmt.Errorf("%s 的分值范围不全 (score scale without min or max)", sectionLabel(s))
 			}
 		case ballots.ScaleChoose:
 			if s.Scale.Max == nil {
-				return gd, fmt.Errorf("%s 没有可选人数 (choose scale without max)", sectionLabel(s.SectionResult))
+				return gd, fmt.Errorf("%s 没有可选人数 (choose scale without max)", sectionLabel(s))
 			}
 		}
 		seen := map[string]bool{}
@@ -466,19 +428,10 @@ func groupDef(g publishedGroup) (ballots.GroupDef, error) {
 }
 
 // answersFor checks a listed ballot against its group's published sections
-// and returns its answers as the domain counts them. Answers to a section
-// the result leaves out are noted in unpublished and not counted.
-func answersFor(g *ballots.GroupDef, b ballots.Ballot, unpublished map[string]bool) (ballots.Answers, error) {
-	known := map[string]bool{}
-	for _, s := range g.Sections {
-		known[s.Code] = true
-	}
+// and returns its answers as the domain counts them.
+func answersFor(g *ballots.GroupDef, b ballots.Ballot) (ballots.Answers, error) {
 	raw := map[string]json.RawMessage{}
 	for code, v := range b.Answers {
-		if !known[code] {
-			unpublished[fmt.Sprintf("测评表 %s 第 %s 项（类别 %s）", g.Form, code, groupLabel(g.Code, g.Name))] = true
-			continue
-		}
 		j, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
@@ -494,13 +447,13 @@ func answersFor(g *ballots.GroupDef, b ballots.Ballot, unpublished map[string]bo
 
 // compareSections compares published sections with recounted ones, subject
 // by subject and option by option, and records every difference.
-func compareSections(rep *verifyReport, prefix string, pub []publishedSection, rec []ballots.SectionResult) {
+func compareSections(rep *verifyReport, prefix string, pub []ballots.SectionResult, rec []ballots.SectionResult) {
 	byKey := map[string]ballots.SectionResult{}
 	for _, s := range rec {
 		byKey[s.Form+"\x00"+s.Section] = s
 	}
 	for _, ps := range pub {
-		label := prefix + sectionLabel(ps.SectionResult)
+		label := prefix + sectionLabel(ps)
 		rs, ok := byKey[ps.Form+"\x00"+ps.Section]
 		if !ok {
 			rep.mismatch("%s：公布了，重新清点中没有 (published, not in the recount)", label)
