@@ -2,7 +2,9 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,21 +29,36 @@ func (s *Server) turnout(c *fiber.Ctx) error {
 	return c.JSON(t)
 }
 
-// events streams turnout as Server-Sent Events.
+// events streams turnout as Server-Sent Events, for as long as the
+// organizer's session lasts: once it has ended (a new password, a role
+// change, signed out, the account deleted) the stream ends at its next
+// keep-alive, and the browser's reconnect is refused.
 func (s *Server) events(c *fiber.Ctx) error {
 	rec, err := s.meeting(c, false)
 	if err != nil {
 		return err
 	}
-	return s.streamTurnout(c, rec.ID, time.Time{})
+	u, _ := s.user(c)
+	name, gen, role := strings.Clone(u.Name), u.Generation, strings.Clone(u.Role)
+	alive := func() bool {
+		now, err := s.sessions.account(context.Background(), name)
+		return err == nil && now.Generation == gen && now.Role == role
+	}
+	return s.streamTurnoutWhile(c, rec.ID, time.Time{}, alive)
 }
 
 // streamTurnout answers with Server-Sent Events of a meeting's turnout: one
 // "data:" line of turnout JSON on connect and after each change, at most two
-// a second, with a comment line every 15 s to keep proxies from closing the
-// stream. It ends when the client leaves or the server shuts down, and at
-// until (when set) with an "expired" event.
+// a second, with a comment line every keepAlive (15 s) to keep proxies from
+// closing the stream. It ends when the client leaves or the server shuts
+// down, and at until (when set) with an "expired" event.
 func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time) error {
+	return s.streamTurnoutWhile(c, meetingID, until, nil)
+}
+
+// streamTurnoutWhile is streamTurnout that, when alive is set, also ends
+// the stream at a keep-alive when alive reports false.
+func (s *Server) streamTurnoutWhile(c *fiber.Ctx, meetingID int64, until time.Time, alive func() bool) error {
 	updates, cancel, err := s.svc.Watch(c.UserContext(), meetingID)
 	if err != nil {
 		return err
@@ -52,7 +69,7 @@ func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time) e
 	done := s.done
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer cancel()
-		ping := time.NewTicker(15 * time.Second)
+		ping := time.NewTicker(s.keepAlive)
 		defer ping.Stop()
 		var expired <-chan time.Time
 		if !until.IsZero() {
@@ -69,6 +86,11 @@ func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time) e
 				w.Write(b)
 				w.WriteString("\n\n")
 			case <-ping.C:
+				if alive != nil && !alive() {
+					w.WriteString("event: ended\ndata: {}\n\n")
+					w.Flush()
+					return
+				}
 				w.WriteString(": ping\n\n")
 			case <-expired:
 				w.WriteString("event: expired\ndata: {}\n\n")

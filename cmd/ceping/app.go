@@ -37,6 +37,9 @@ configuration (flags override environment):
   -data        CEPING_DATA            data folder (./data)
   -database    CEPING_DATABASE_URL    postgres://… (SQLite in the data folder)
   -redis       CEPING_REDIS_URL       redis://… (embedded)
+  -trusted-proxies
+               CEPING_TRUSTED_PROXIES reverse proxies whose X-Forwarded-For names the
+                                      client: IPs or CIDRs, comma-separated (none)
                CEPING_SECRET          JWT key (generated into the data folder)
                CEPING_ADMIN_PASSWORD  first admin's password (printed once)
 `
@@ -51,6 +54,9 @@ type Config struct {
 	RedisPrefix   string
 	Secret        string
 	AdminPassword string
+	// TrustedProxies lists the reverse proxies (IPs or CIDR ranges, comma
+	// separated) whose X-Forwarded-For header names the client.
+	TrustedProxies string
 }
 
 // String prints the config with secrets masked.
@@ -69,8 +75,8 @@ func (c Config) String() string {
 	if c.RedisURL != "" {
 		rd = redactURL(c.RedisURL)
 	}
-	return fmt.Sprintf("addr=%s base_url=%s data=%s database=%s redis=%s secret=%s admin_password=%s",
-		c.Addr, c.BaseURL, c.Data, db, rd, mask(c.Secret), mask(c.AdminPassword))
+	return fmt.Sprintf("addr=%s base_url=%s data=%s database=%s redis=%s secret=%s admin_password=%s trusted_proxies=%q",
+		c.Addr, c.BaseURL, c.Data, db, rd, mask(c.Secret), mask(c.AdminPassword), c.TrustedProxies)
 }
 
 func redactURL(s string) string {
@@ -101,6 +107,7 @@ func configFlags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.Data, "data", env("CEPING_DATA", "./data"), "data folder")
 	fs.StringVar(&c.DatabaseURL, "database", os.Getenv("CEPING_DATABASE_URL"), "postgres:// URL (SQLite if empty)")
 	fs.StringVar(&c.RedisURL, "redis", os.Getenv("CEPING_REDIS_URL"), "redis:// URL (embedded if empty)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", os.Getenv("CEPING_TRUSTED_PROXIES"), "reverse proxies (IPs or CIDRs, comma separated) whose X-Forwarded-For names the client")
 	return c
 }
 
@@ -161,14 +168,20 @@ type App struct {
 
 	ln      net.Listener
 	served  chan error
+	serving bool
 	stopped bool
 }
 
 // Start opens storage, starts the service and listens (":0" picks a port);
-// it serves once Serve is called.
+// it serves once Serve is called. Until then connections wait in the
+// listen queue: nobody is answered by a server that is not ready yet.
 func Start(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	secret, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
@@ -192,10 +205,16 @@ func Start(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		cfg.BaseURL = defaultBaseURL(ln.Addr())
 	}
 	svc.Start(ctx)
-	srv := server.New(svc, server.Config{Secret: secret, BaseURL: cfg.BaseURL, Logger: log})
+	srv := server.New(svc, server.Config{Secret: secret, BaseURL: cfg.BaseURL, Logger: log, TrustedProxies: proxies})
 	a := &App{Config: cfg, Store: store, Live: live, Service: svc, Server: srv, Addr: ln.Addr(), Log: log, ln: ln, served: make(chan error, 1)}
-	go func() { a.served <- srv.Serve(ln) }()
 	return a, nil
+}
+
+// Serve starts answering on the listener Start opened, connections that
+// have been waiting first. Call it once, when the app is ready.
+func (a *App) Serve() {
+	a.serving = true
+	go func() { a.served <- a.Server.Serve(a.ln) }()
 }
 
 // URL returns the address to reach this server from this machine.
@@ -212,6 +231,9 @@ func (a *App) Stop() error {
 		return nil
 	}
 	a.stopped = true
+	if !a.serving {
+		a.ln.Close() // connections waiting in the queue are refused
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := a.Server.Shutdown(ctx)
@@ -282,6 +304,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	defer app.Stop()
+	// Ready before serving: a sign-in in the first moment finds admin.
 	password, err := app.Service.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
 		return err
@@ -305,6 +328,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			fmt.Fprintf(stdout, "首次启动：管理员账号 admin 的密码是 %s ，只显示这一次，请妥善保存。\n(first start: the password of user admin is shown only this once)\n", password)
 		}
 	}
+	app.Serve()
 	app.Log.Info("started", "config", app.Config.String())
 	select {
 	case <-ctx.Done():
