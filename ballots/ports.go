@@ -19,6 +19,14 @@ type User struct {
 	Role         string `json:"role"`
 	DisplayName  string `json:"display_name"` // the person's name (姓名), may be empty
 	PasswordHash string `json:"-"`
+	// Generation is the account's session generation. Every organizer
+	// token carries the generation it was issued under and is honoured only
+	// while it still matches: a new or changed password, a role change and
+	// "sign out everywhere" advance it (deleting the account removes it), so
+	// every token issued before stops working. A new account starts at a
+	// random generation, so a token of an earlier account of the same name
+	// never matches.
+	Generation int64 `json:"-"`
 }
 
 // MeetingRecord is a meeting as stored: its fields, its ledger id and, once
@@ -107,7 +115,15 @@ type Ledger interface {
 	CreateUser(ctx context.Context, u User) error
 	User(ctx context.Context, name string) (User, error)
 	CountUsers(ctx context.Context) (int64, error)
+	// SetPassword replaces an account's password hash and advances its
+	// session generation; ENotFound if there is none.
 	SetPassword(ctx context.Context, name, hash string) error
+	// SetRole changes an account's role and advances its session
+	// generation; ENotFound if there is none.
+	SetRole(ctx context.Context, name, role string) error
+	// EndSessions advances an account's session generation, ending every
+	// token issued before; ENotFound if there is none.
+	EndSessions(ctx context.Context, name string) error
 	// SetDisplayName changes an account's 姓名; ENotFound if there is none.
 	SetDisplayName(ctx context.Context, name, display string) error
 	Users(ctx context.Context) ([]User, error)
@@ -245,6 +261,14 @@ type Live interface {
 	Fail(ctx context.Context, kind, who string, limit int, window time.Duration) (bool, error)
 	// Blocked reports whether who has reached limit failures of kind.
 	Blocked(ctx context.Context, kind, who string, limit int) (bool, error)
+	// Failures returns how many failures are recorded under key and when
+	// the last one was (0 and the zero time when none are).
+	Failures(ctx context.Context, key string) (int64, time.Time, error)
+	// AddFailure records one more failure under key, made at at, and keeps
+	// the record until keep after it; it returns the new count.
+	AddFailure(ctx context.Context, key string, at time.Time, keep time.Duration) (int64, error)
+	// ClearFailures forgets the failures recorded under keys.
+	ClearFailures(ctx context.Context, keys ...string) error
 	// Drop removes the live state of a meeting (after it is sealed).
 	Drop(ctx context.Context, meetingID int64) error
 }

@@ -3,7 +3,9 @@ package ballots
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -46,7 +48,19 @@ func (s *Service) AddUser(ctx context.Context, u User, password string) error {
 		return fmt.Errorf("hash password: %w", err)
 	}
 	u.PasswordHash = string(hash)
+	u.Generation = s.newGeneration()
 	return s.ledger.CreateUser(ctx, u)
+}
+
+// newGeneration is a new account's first session generation: random, in
+// [1, 2^52), so that it is exact as a JSON number and no token of an
+// earlier account with the same name matches it.
+func (s *Service) newGeneration() int64 {
+	b := make([]byte, 8)
+	if _, err := io.ReadFull(s.opt.Rand, b); err != nil {
+		panic(fmt.Sprintf("read random: %v", err)) // crypto/rand does not fail
+	}
+	return int64(binary.BigEndian.Uint64(b)>>12) | 1
 }
 
 // Authenticate returns the user whose name and password match, or
@@ -650,8 +664,9 @@ func (s *Service) Forms(ctx context.Context, cycle string) ([]Form, error) {
 	return s.ledger.Forms(ctx, cycle)
 }
 
-// SetPassword replaces a user's password. EInvalid for a bad password,
-// ENotFound for an unknown user.
+// SetPassword replaces a user's password and ends every session of the
+// account (see User.Generation). EInvalid for a bad password, ENotFound for
+// an unknown user.
 func (s *Service) SetPassword(ctx context.Context, name, password string) error {
 	if n := utf8.RuneCountInString(password); n < 8 || len(password) > 72 {
 		return &Error{Code: EInvalid, Message: "新密码须为 8 到 72 个字符 (the new password needs 8 to 72 characters)",
@@ -664,7 +679,8 @@ func (s *Service) SetPassword(ctx context.Context, name, password string) error 
 	return s.ledger.SetPassword(ctx, name, string(hash))
 }
 
-// ChangePassword sets a user's own password after checking the current one:
+// ChangePassword sets a user's own password after checking the current one
+// and, like SetPassword, ends the account's sessions:
 // EInvalid (field old_password) when it does not match, so that a signed-in
 // user is told, not signed out.
 func (s *Service) ChangePassword(ctx context.Context, name, old, password string) error {
@@ -722,6 +738,62 @@ func (s *Service) Targets(ctx context.Context, cycle string) ([]UnitTargets, err
 // Cycle returns a year.
 func (s *Service) Cycle(ctx context.Context, code string) (Cycle, error) {
 	return s.ledger.Cycle(ctx, code)
+}
+
+// SetRole changes an account's role and ends its sessions, so the new role
+// applies from the next sign-in. EInvalid for an unknown role, ENotFound
+// for an unknown account, EConflict when it would leave no admin.
+func (s *Service) SetRole(ctx context.Context, name, role string) error {
+	if !oneOf(role, []string{RoleAdmin, RoleGroup, RoleViewer}) {
+		return &Error{Code: EInvalid, Message: "请选择角色：管理员、考核组或只读 (choose a role: admin, group or viewer)",
+			Details: []Detail{{Field: "role", Message: "请选择角色：管理员、考核组或只读 (choose a role: admin, group or viewer)"}}}
+	}
+	users, err := s.ledger.Users(ctx)
+	if err != nil {
+		return err
+	}
+	admins := 0
+	var target *User
+	for i, u := range users {
+		if u.Role == RoleAdmin {
+			admins++
+		}
+		if u.Name == name {
+			target = &users[i]
+		}
+	}
+	switch {
+	case target == nil:
+		return Errorf(ENotFound, "账号 %s 不存在 (no such user)", name)
+	case target.Role == role:
+		return nil // nothing changes, and no session ends
+	case target.Role == RoleAdmin && admins == 1:
+		return Errorf(EConflict, "不能取消最后一个管理员的管理员角色 (the last admin stays an admin)")
+	}
+	return s.ledger.SetRole(ctx, name, role)
+}
+
+// EndSessions signs an account out everywhere: every token issued to it so
+// far stops working (see User.Generation). ENotFound for an unknown account.
+func (s *Service) EndSessions(ctx context.Context, name string) error {
+	return s.ledger.EndSessions(ctx, name)
+}
+
+// Ready reports whether the ledger and the live state answer, each asked
+// with ctx if it can be pinged: nil, or the first failure.
+func (s *Service) Ready(ctx context.Context) error {
+	type pinger interface{ Ping(context.Context) error }
+	if p, ok := s.ledger.(pinger); ok {
+		if err := p.Ping(ctx); err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+	}
+	if p, ok := s.live.(pinger); ok && s.live != nil {
+		if err := p.Ping(ctx); err != nil {
+			return fmt.Errorf("live state: %w", err)
+		}
+	}
+	return nil
 }
 
 // Users lists the organizer accounts.

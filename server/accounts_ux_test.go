@@ -392,9 +392,23 @@ func TestBrowserAccountsAndOverview(t *testing.T) {
 	b.js(`(function(){ var r = document.querySelector('tr.user-edit[data-for="zhang"]'); r.querySelector('input').value = 'zhang-reset-pw'; r.querySelector('button[type=submit]').click(); return true; })()`)
 	b.waitFor(`/已重置 zhang 的密码/.test(document.getElementById('list-msg').textContent)`, 10*time.Second)
 	b.shot("4-users")
-	if _, status := accountsLogin(b.app, "zhang", "zhang-reset-pw"); status != 200 {
+	zhangAuth, status := accountsLogin(b.app, "zhang", "zhang-reset-pw")
+	if status != 200 {
 		t.Errorf("the password reset on the page does not sign in: %d", status)
 	}
+
+	// Another account's role, and signing it out everywhere; one's own row
+	// offers neither.
+	if own := b.js(`!!document.querySelector('#users tr[data-user="admin"] button[data-action="role"], #users tr[data-user="admin"] button[data-action="signout"]')`).(bool); own {
+		t.Error("the admin's own row offers a role change or a forced sign-out")
+	}
+	b.js(`document.querySelector('#users tr[data-user="lisi"] button[data-action="role"]').click(); true`)
+	b.waitFor(`!!document.querySelector('tr.user-edit[data-for="lisi"][data-edit="role"] select')`, 5*time.Second)
+	b.js(`(function(){ var r = document.querySelector('tr.user-edit[data-for="lisi"]'); r.querySelector('select').value = 'viewer'; r.querySelector('button[type=submit]').click(); return true; })()`)
+	b.waitFor(`/已修改 lisi 的角色/.test(document.getElementById('list-msg').textContent) && /只读/.test(document.querySelector('#users tr[data-user="lisi"]').textContent)`, 10*time.Second)
+	b.js(`window.confirm = function () { return true; }; document.querySelector('#users tr[data-user="zhang"] button[data-action="signout"]').click(); true`)
+	b.waitFor(`/zhang 已在所有设备上退出登录/.test(document.getElementById('list-msg').textContent)`, 10*time.Second)
+	b.app.call("GET", "/api/v1/cycles", zhangAuth, nil, 401, nil)
 
 	// The audit log: every action named in Chinese, the meeting by its
 	// title, sign-ins only when asked for.

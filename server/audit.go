@@ -21,6 +21,7 @@ func registerAuditRoutes(s *Server, r fiber.Router) {
 // Audit actions, as recorded and shown on the audit page.
 const (
 	auditLogin        = "login"
+	auditLogout       = "logout" // an account's sessions ended by itself (退出, 在所有设备上退出)
 	auditBatchIssue   = "batch.issue"
 	auditBatchRevoke  = "batch.revoke"
 	auditMeetingOpen  = "meeting.open"
@@ -31,6 +32,8 @@ const (
 	auditUserDelete   = "user.delete"
 	auditUserUpdate   = "user.update"   // display name changed
 	auditUserPassword = "user.password" // own change or an admin's reset; never the password
+	auditUserRole     = "user.role"     // role changed (its sessions end)
+	auditUserSessions = "user.sessions" // an admin signed an account out everywhere
 	auditImport       = "import"
 	auditSetup        = "setup.put"
 	auditFormDelete   = "form.delete"

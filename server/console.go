@@ -3,7 +3,6 @@ package server
 import (
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -86,42 +85,44 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 }
 
 // loginForm signs in from the login page's form and sets the session
-// cookie: HttpOnly, SameSite=Strict, as long as the JWT inside it.
+// cookie (see setSessionCookie).
 func (s *Server) loginForm(c *fiber.Ctx) error {
 	name, password, next := c.FormValue("username"), c.FormValue("password"), safeNext(c.FormValue("next"))
-	fail := func(msg string) error {
-		c.Status(fiber.StatusUnauthorized)
-		zh, en := splitMessage(msg)
+	u, err := s.signIn(c, name, password)
+	switch code := ballots.ErrorCode(err); code {
+	case "":
+	case ballots.EUnauthorized, ballots.ERateLimited:
+		c.Status(statusOf(code))
+		zh, en := splitMessage(ballots.ErrorMessage(err))
 		return s.renderPage(c, "login.html", PageData{Title: "登录", TitleEN: "Sign in", Error: zh, ErrorEN: en, Next: next})
+	default:
+		return err
 	}
-	who := s.clientKey(c, name)
-	if blocked, _ := s.svc.Live().Blocked(c.UserContext(), "login", who, loginLimit); blocked {
-		return fail("登录失败次数过多，请 15 分钟后再试 (too many failed sign-ins: wait 15 minutes)")
-	}
-	u, err := s.svc.Authenticate(c.UserContext(), name, password)
-	if ballots.ErrorCode(err) == ballots.EUnauthorized {
-		_, _ = s.svc.Live().Fail(c.UserContext(), "login", who, loginLimit, loginWindow)
-		s.audit(c, ballots.User{}, auditLoginFailed, s.failedName(c, name), "")
-		return fail("用户名或密码错误 (wrong username or password)")
-	}
+	token, exp, err := s.issueJWT(u, "")
 	if err != nil {
 		return err
 	}
-	token, exp, err := s.issueJWT(u)
-	if err != nil {
-		return err
-	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: exp, HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: s.secureCookie(c)})
+	s.setSessionCookie(c, token, exp)
 	s.audit(c, u, auditLogin, u.Name, "通过控制台")
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
+// logoutForm signs out from the console: it ends every session of the
+// account, on every device and every API token (advancing its session
+// generation), and clears the cookie. A cookie whose session has already
+// ended is just cleared.
 func (s *Server) logoutForm(c *fiber.Ctx) error {
-	if _, err := s.user(c); err != nil && ballots.ErrorCode(err) == ballots.EForbidden {
-		return err // a forged logout
+	u, err := s.user(c)
+	switch ballots.ErrorCode(err) {
+	case "":
+		if err := s.endSessions(c, u.Name); err != nil {
+			return err
+		}
+		s.audit(c, u, auditLogout, u.Name, "通过控制台")
+	case ballots.EUnauthorized:
+	default:
+		return err // a forged logout (403), or the account unreadable (503)
 	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", Expires: time.Unix(1, 0), HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
-		Secure: s.secureCookie(c)})
+	s.clearSessionCookie(c)
 	return c.Redirect("/console/login", fiber.StatusSeeOther)
 }

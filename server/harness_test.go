@@ -108,14 +108,14 @@ func userHashes(t *testing.T, svc *ballots.Service) map[string]string {
 
 // newTestServer builds a started Service and a Server on it, with the users
 // admin (admin), zhang and wang (group) and viewer (viewer), and a JWT for
-// each.
-func newTestServer(t *testing.T) *testServer {
+// each. opts change the server's Config.
+func newTestServer(t *testing.T, opts ...func(*Config)) *testServer {
 	t.Helper()
-	return newTestServerOn(t, sqltest.Open(t))
+	return newTestServerOn(t, sqltest.Open(t), opts...)
 }
 
 // newTestServerOn is newTestServer on a given store.
-func newTestServerOn(t *testing.T, store *sqlstore.Store) *testServer {
+func newTestServerOn(t *testing.T, store *sqlstore.Store, opts ...func(*Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	logs := &lockedBuffer{}
@@ -125,7 +125,11 @@ func newTestServerOn(t *testing.T, store *sqlstore.Store) *testServer {
 	svc.Start(ctx)
 	t.Cleanup(svc.Stop)
 	secret := []byte("0123456789abcdef0123456789abcdef") // 32 bytes
-	srv := New(svc, Config{Secret: secret, BaseURL: "http://test", Logger: logger})
+	cfg := Config{Secret: secret, BaseURL: "http://test", Logger: logger}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := New(svc, cfg)
 	ts := &testServer{svc: svc, srv: srv, log: logs, jwts: map[string]string{}}
 
 	for _, u := range testUsers {
@@ -137,7 +141,11 @@ func newTestServerOn(t *testing.T, store *sqlstore.Store) *testServer {
 		// Signing in through POST /api/v1/login costs a bcrypt comparison,
 		// about a second under -race; TestLogin covers it. Here the token is
 		// issued the way login issues it.
-		tok, _, err := srv.issueJWT(ballots.User{Name: u.name, Role: u.role})
+		stored, err := store.User(ctx, u.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := srv.issueJWT(stored, "")
 		if err != nil {
 			t.Fatal(err)
 		}

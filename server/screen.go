@@ -37,9 +37,10 @@ func registerScreenPages(s *Server, r fiber.Router) {
 	r.Get("/screen/:cycle/:meeting/results", s.screenResults)
 }
 
-// defaultScreenRecheck is how often a screen's event stream checks that
-// its link is still valid: a revoked link's stream ends within this time.
-const defaultScreenRecheck = 5 * time.Second
+// defaultRecheck is how often an event stream checks that its viewer may
+// still watch: a revoked screen link's or an ended session's stream ends
+// within this time.
+const defaultRecheck = 5 * time.Second
 
 // screenSig signs a link: HMAC-SHA256 under a key derived from the server's
 // secret for this use only, over "screen|<link id>|<meeting id>|<exp>|<results>".
@@ -217,7 +218,7 @@ func (s *Server) renderScreen(c *fiber.Ctx, d screenData) error {
 // screenEvents streams turnout to the screen as Server-Sent Events: the same
 // JSON as …/events of the API, never a tally. The stream ends when the link
 // expires (an "expired" event) or is revoked (a "revoked" event, within
-// defaultScreenRecheck).
+// defaultRecheck).
 func (s *Server) screenEvents(c *fiber.Ctx) error {
 	rec, l, err := s.screenAccess(c)
 	if err != nil {

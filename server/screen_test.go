@@ -201,7 +201,7 @@ func (r *recorder) String() string {
 // the revoked link's page, results and event stream end, the others stay.
 func TestScreenLinkRevoke(t *testing.T) {
 	ts := newTestServer(t)
-	ts.srv.screenRecheck = 100 * time.Millisecond
+	ts.srv.recheck = 100 * time.Millisecond
 	ts.seedYear(t)
 	b := ts.issue(t, mURL, "cadres", 4)
 	ts.open(t, mURL)

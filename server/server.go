@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,9 @@ type Config struct {
 	TokenTTL time.Duration // organizer session length: 12h
 	BaseURL  string        // what slips' QR codes point to
 	Logger   *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (see clientIP); from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API and pages.
@@ -40,9 +44,14 @@ type Server struct {
 	once  sync.Once
 	conns connSet
 
-	unavailableAt atomic.Int64  // when a 503 was last logged (Unix ns)
-	writeStall    time.Duration // defaultWriteStall; tests shorten it before Serve
-	screenRecheck time.Duration // defaultScreenRecheck; tests shorten it
+	unavailableAt atomic.Int64     // when a 503 was last logged (Unix ns)
+	writeStall    time.Duration    // defaultWriteStall; tests shorten it before Serve
+	recheck       time.Duration    // how often a stream checks its viewer may still watch (defaultRecheck)
+	now           func() time.Time // the clock of sessions and sign-in limits (tests move it)
+	sessions      *accountCache
+	signinLocks   keyedLocks
+	ready         readiness
+	keepAlive     time.Duration // between SSE comment lines
 }
 
 // BodyLimit is the largest request body accepted.
@@ -56,15 +65,24 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, done: make(chan struct{}),
-		writeStall: defaultWriteStall, screenRecheck: defaultScreenRecheck}
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, done: make(chan struct{}), now: time.Now, keepAlive: 15 * time.Second,
+		writeStall: defaultWriteStall, recheck: defaultRecheck}
+	s.sessions = &accountCache{load: svc.User, now: func() time.Time { return s.now() }, m: map[string]cachedAccount{}}
+	proxies := make([]string, len(cfg.TrustedProxies))
+	for i, p := range cfg.TrustedProxies {
+		proxies[i] = p.String()
+	}
 	s.app = fiber.New(fiber.Config{
-		AppName:               "ceping",
-		BodyLimit:             BodyLimit,
-		ErrorHandler:          s.handleError,
-		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// X-Forwarded-Proto and -Host count only from the trusted proxies
+		// (c.Protocol, c.Hostname); client addresses come from clientIP.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxies,
+		AppName:                 "ceping",
+		BodyLimit:               BodyLimit,
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		ReadTimeout:             30 * time.Second,
+		IdleTimeout:             120 * time.Second,
 		// No WriteTimeout: fasthttp sets it once for the whole response,
 		// which would cut every event stream after it. Each connection
 		// instead drops a client whose writes stall (trackedConn.Write).
@@ -85,6 +103,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerPreviewRoutes(s, api, s.app)
 	registerBlankFormRoutes(s, s.app)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	s.app.Get("/readyz", s.readyz)
 	registerPageRoutes(s, s.app)
 	registerConsoleRoutes(s, s.app)
 	s.app.Use(func(c *fiber.Ctx) error {
@@ -303,11 +322,16 @@ func noStore(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// clientKey turns the caller's address into an opaque key for rate limits:
-// an HMAC under the server's secret, so Redis never holds an address.
+// clientKey turns the caller's address (see clientIP and limitAddr) into an
+// opaque key for rate limits: an HMAC under the server's secret, so Redis
+// never holds an address.
 func (s *Server) clientKey(c *fiber.Ctx, extra string) string {
+	return s.addressKey(s.clientIP(c), extra)
+}
+
+func (s *Server) addressKey(a netip.Addr, extra string) string {
 	m := hmac.New(sha256.New, s.cfg.Secret)
-	m.Write([]byte(c.IP()))
+	m.Write([]byte(limitAddr(a)))
 	m.Write([]byte{0})
 	m.Write([]byte(extra))
 	return hex.EncodeToString(m.Sum(nil)[:12])

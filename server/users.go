@@ -15,6 +15,7 @@ func registerUserRoutes(s *Server, r fiber.Router) {
 	r.Patch("/users/:name", s.updateUser)
 	r.Put("/users/:name/password", s.setPassword)
 	r.Delete("/users/:name", s.deleteUser)
+	r.Post("/users/:name/sessions/revoke", s.revokeSessions)
 }
 
 // registerAccountPages registers the console's own-password page, open to
@@ -74,42 +75,78 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(u)
 }
 
-// updateUser answers PATCH /users/{name} {"display_name"} (admin): 200 with
-// the account.
+// updateUser answers PATCH /users/{name} {"display_name", "role"} (admin,
+// either or both): 200 with the account. A new role ends the account's
+// sessions: it applies from the next sign-in.
 func (s *Server) updateUser(c *fiber.Ctx) error {
 	if err := s.admin(c); err != nil {
 		return err
 	}
 	var req struct {
 		DisplayName *string `json:"display_name"`
+		Role        *string `json:"role"`
 	}
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if req.DisplayName == nil {
-		return ballots.Errorf(ballots.EInvalid, "请填写姓名 (send display_name)")
+	if req.DisplayName == nil && req.Role == nil {
+		return ballots.Errorf(ballots.EInvalid, "请填写姓名或角色 (send display_name or role)")
 	}
-	name, display := strings.Clone(c.Params("name")), strings.TrimSpace(*req.DisplayName)
-	if err := s.svc.SetDisplayName(c.UserContext(), name, display); err != nil {
-		return err
+	name, ctx := strings.Clone(c.Params("name")), c.UserContext()
+	if req.DisplayName != nil {
+		display := strings.TrimSpace(*req.DisplayName)
+		if err := s.svc.SetDisplayName(ctx, name, display); err != nil {
+			return err
+		}
+		detail := "删除姓名"
+		if display != "" {
+			detail = "姓名改为：" + display
+		}
+		s.audit(c, s.actor(c), auditUserUpdate, name, detail)
 	}
-	detail := "删除姓名"
-	if display != "" {
-		detail = "姓名改为：" + display
+	if req.Role != nil {
+		before, err := s.svc.User(ctx, name)
+		if err != nil {
+			return err
+		}
+		err = s.svc.SetRole(ctx, name, *req.Role)
+		s.sessions.forget(name)
+		if err != nil {
+			return err
+		}
+		if before.Role != *req.Role {
+			s.audit(c, s.actor(c), auditUserRole, name, "角色由"+roleNameZH(before.Role)+"改为"+roleNameZH(*req.Role)+"，该账号需重新登录")
+		}
 	}
-	s.audit(c, s.actor(c), auditUserUpdate, name, detail)
-	u, err := s.svc.User(c.UserContext(), name)
+	u, err := s.svc.User(ctx, name)
 	if err != nil {
 		return err
 	}
 	return c.JSON(u)
 }
 
+// revokeSessions answers POST /users/{name}/sessions/revoke (admin): 204,
+// and every session of that account has ended (a lost phone, a borrowed
+// computer); its password stays.
+func (s *Server) revokeSessions(c *fiber.Ctx) error {
+	if err := s.admin(c); err != nil {
+		return err
+	}
+	name := strings.Clone(c.Params("name"))
+	if err := s.endSessions(c, name); err != nil {
+		return err
+	}
+	s.audit(c, s.actor(c), auditUserSessions, name, "强制在所有设备上退出")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 // setPassword answers PUT /users/{name}/password {"password",
 // "old_password"}: 204. Everyone may change their own password with the
 // current one (a wrong one is 400, and counts as a failed sign-in); an
-// admin may reset anyone else's without it. The audit log says who changed
-// whose password, never the password.
+// admin may reset anyone else's without it. Either way every session of
+// the account ends, except that one's own change from the console renews
+// the cookie it was made with, so the page goes on working. The audit log
+// says who changed whose password, never the password.
 func (s *Server) setPassword(c *fiber.Ctx) error {
 	u, err := s.reader(c)
 	if err != nil {
@@ -136,22 +173,50 @@ func (s *Server) setPassword(c *fiber.Ctx) error {
 				Details: []ballots.Detail{{Field: "old_password", Message: "请填写原密码 (enter your current password)"}}}
 		}
 		// Guessing the current password is guessing a sign-in.
-		who := s.clientKey(c, name)
-		if blocked, _ := s.svc.Live().Blocked(ctx, "login", who, loginLimit); blocked {
-			return ballots.Errorf(ballots.ERateLimited, "原密码错误次数过多，请 15 分钟后再试 (too many wrong passwords: wait 15 minutes)")
+		a, serr := s.startSignin(c, name)
+		if serr != nil {
+			return serr
 		}
 		err = s.svc.ChangePassword(ctx, name, req.OldPassword, req.Password)
-		if err != nil && hasField(err, "old_password") {
-			_, _ = s.svc.Live().Fail(ctx, "login", who, loginLimit, loginWindow)
+		switch {
+		case err != nil && hasField(err, "old_password"):
+			a.failed()
+		case err == nil:
+			a.succeeded()
+		default:
+			a.done()
 		}
 	} else {
 		err = s.svc.SetPassword(ctx, name, req.Password)
 	}
+	s.sessions.forget(name)
 	if err != nil {
 		return err
 	}
 	s.audit(c, u, auditUserPassword, name, detail)
+	if own && c.Get(fiber.HeaderAuthorization) == "" && c.Cookies(sessionCookie) != "" {
+		if err := s.renewCookie(c, name); err != nil {
+			return err
+		}
+	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// renewCookie gives the request's console session a new cookie under the
+// account's current session generation, keeping its sign-in id (and so
+// its CSRF token).
+func (s *Server) renewCookie(c *fiber.Ctx, name string) error {
+	u, err := s.svc.User(c.UserContext(), name)
+	if err != nil {
+		return err
+	}
+	sid, _ := c.Locals(localSID).(string)
+	token, exp, err := s.issueJWT(u, sid)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, token, exp)
+	return nil
 }
 
 // hasField reports whether err is a domain error with a detail on field.
@@ -172,9 +237,12 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 	if err := s.admin(c); err != nil {
 		return err
 	}
-	if err := s.svc.DeleteUser(c.UserContext(), c.Params("name")); err != nil {
+	name := strings.Clone(c.Params("name"))
+	err := s.svc.DeleteUser(c.UserContext(), name)
+	s.sessions.forget(name)
+	if err != nil {
 		return err
 	}
-	s.audit(c, s.actor(c), auditUserDelete, c.Params("name"), "")
+	s.audit(c, s.actor(c), auditUserDelete, name, "")
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,23 +31,40 @@ func (s *Server) turnout(c *fiber.Ctx) error {
 	return c.JSON(t)
 }
 
-// events streams turnout as Server-Sent Events.
+// events streams turnout as Server-Sent Events, for as long as the
+// organizer's session lasts: once it has ended (a new password, a role
+// change, signed out, the account deleted) the stream ends at its next
+// keep-alive, and the browser's reconnect is refused.
 func (s *Server) events(c *fiber.Ctx) error {
 	rec, err := s.meeting(c, false)
 	if err != nil {
 		return err
 	}
-	return s.streamTurnout(c, rec.ID, time.Time{}, nil)
+	u, _ := s.user(c)
+	name, gen, role := strings.Clone(u.Name), u.Generation, strings.Clone(u.Role)
+	alive := func(ctx context.Context) error {
+		now, err := s.sessions.account(ctx, name)
+		if err != nil {
+			return err
+		}
+		if now.Generation != gen || now.Role != role {
+			return ballots.Errorf(ballots.EUnauthorized, "登录已结束 (the session has ended)")
+		}
+		return nil
+	}
+	return s.streamTurnout(c, rec.ID, time.Time{}, alive)
 }
 
 // streamTurnout answers with Server-Sent Events of a meeting's turnout: one
 // "data:" line of turnout JSON on connect and after each change, at most two
-// a second, with a comment line every 15 s to keep proxies from closing the
-// stream. It ends when the client leaves or the server shuts down, at
-// until (when set) with an "expired" event, and — when check is set — with
-// a "revoked" event once check, run every screenRecheck, answers
-// EForbidden. check runs on the stream's goroutine, after the handler has
-// returned: it must hold nothing of c.
+// a second, with a comment line every keepAlive (15 s) to keep proxies from
+// closing the stream. It ends when the client leaves or the server shuts
+// down, at until (when set) with an "expired" event, and — when check is
+// set — once check, run every recheck, says the viewer may no longer watch:
+// EForbidden (a revoked screen link) ends it with a "revoked" event,
+// EUnauthorized (an organizer's ended session) with an "ended" event. check
+// runs on the stream's goroutine, after the handler has returned: it must
+// hold nothing of c.
 func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time, check func(context.Context) error) error {
 	updates, cancel, err := s.svc.Watch(c.UserContext(), meetingID)
 	if err != nil {
@@ -58,7 +76,7 @@ func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time, c
 	done := s.done
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer cancel()
-		ping := time.NewTicker(15 * time.Second)
+		ping := time.NewTicker(s.keepAlive)
 		defer ping.Stop()
 		var expired <-chan time.Time
 		if !until.IsZero() {
@@ -68,7 +86,7 @@ func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time, c
 		}
 		var recheck <-chan time.Time
 		if check != nil {
-			t := time.NewTicker(s.screenRecheck)
+			t := time.NewTicker(s.recheck)
 			defer t.Stop()
 			recheck = t.C
 		}
@@ -86,12 +104,17 @@ func (s *Server) streamTurnout(c *fiber.Ctx, meetingID int64, until time.Time, c
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				err := check(ctx)
 				cancel()
-				if ballots.ErrorCode(err) == ballots.EForbidden {
+				switch ballots.ErrorCode(err) {
+				case ballots.EForbidden:
 					w.WriteString("event: revoked\ndata: {}\n\n")
 					w.Flush()
 					return
+				case ballots.EUnauthorized:
+					w.WriteString("event: ended\ndata: {}\n\n")
+					w.Flush()
+					return
 				}
-				continue // a store that does not answer now: keep streaming, check again later
+				continue // allowed, or a store that does not answer now: keep streaming, check again later
 			case <-expired:
 				w.WriteString("event: expired\ndata: {}\n\n")
 				w.Flush()

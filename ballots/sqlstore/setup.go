@@ -16,9 +16,14 @@ type userRow struct {
 	Role         string
 	DisplayName  string
 	PasswordHash string
+	SessionGen   int64
 }
 
 func (userRow) TableName() string { return "users" }
+
+func (r userRow) toDomain() ballots.User {
+	return ballots.User{Name: r.Name, Role: r.Role, DisplayName: r.DisplayName, PasswordHash: r.PasswordHash, Generation: r.SessionGen}
+}
 
 type cycleRow struct {
 	Code string `gorm:"primaryKey"`
@@ -104,7 +109,7 @@ func (batchRow) TableName() string { return "batches" }
 
 // CreateUser implements ballots.Ledger.
 func (s *Store) CreateUser(ctx context.Context, u ballots.User) error {
-	err := s.w.WithContext(ctx).Create(&userRow{Name: u.Name, Role: u.Role, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash}).Error
+	err := s.w.WithContext(ctx).Create(&userRow{Name: u.Name, Role: u.Role, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash, SessionGen: u.Generation}).Error
 	if isUnique(err) {
 		return ballots.Errorf(ballots.EConflict, "账号 %s 已存在 (user exists)", u.Name)
 	}
@@ -117,7 +122,7 @@ func (s *Store) User(ctx context.Context, name string) (ballots.User, error) {
 	if err := s.r.WithContext(ctx).Take(&r, "name = ?", name).Error; err != nil {
 		return ballots.User{}, notFound(err, "账号", "user")
 	}
-	return ballots.User{Name: r.Name, Role: r.Role, DisplayName: r.DisplayName, PasswordHash: r.PasswordHash}, nil
+	return r.toDomain(), nil
 }
 
 // CountUsers implements ballots.Ledger.
@@ -458,8 +463,23 @@ func (s *Store) BatchMeeting(ctx context.Context, batchID string) (ballots.Meeti
 
 // SetPassword implements ballots.Ledger.
 func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
-	res := s.w.WithContext(ctx).Model(&userRow{}).Where("name = ?", name).Update("password_hash", hash)
-	if res.Error == nil && res.RowsAffected == 0 {
+	return s.updateUser(ctx, name, map[string]any{"password_hash": hash, "session_gen": gorm.Expr("session_gen + 1")})
+}
+
+// SetRole implements ballots.Ledger.
+func (s *Store) SetRole(ctx context.Context, name, role string) error {
+	return s.updateUser(ctx, name, map[string]any{"role": role, "session_gen": gorm.Expr("session_gen + 1")})
+}
+
+// EndSessions implements ballots.Ledger.
+func (s *Store) EndSessions(ctx context.Context, name string) error {
+	return s.updateUser(ctx, name, map[string]any{"session_gen": gorm.Expr("session_gen + 1")})
+}
+
+// updateUser changes columns of one account; ENotFound if there is none.
+func (s *Store) updateUser(ctx context.Context, name string, cols map[string]any) error {
+	res := s.w.WithContext(ctx).Model(&userRow{}).Where("name = ?", name).Updates(cols)
+	if (res.Error == nil && res.RowsAffected == 0) || isUnstorableText(res.Error) {
 		return ballots.Errorf(ballots.ENotFound, "账号 %s 不存在 (no such user)", name)
 	}
 	return res.Error
@@ -482,7 +502,8 @@ func (s *Store) Users(ctx context.Context) ([]ballots.User, error) {
 	}
 	out := make([]ballots.User, len(rows))
 	for i, r := range rows {
-		out[i] = ballots.User{Name: r.Name, Role: r.Role, DisplayName: r.DisplayName}
+		out[i] = r.toDomain()
+		out[i].PasswordHash = ""
 	}
 	return out, nil
 }

@@ -39,6 +39,9 @@ configuration (flags override environment):
   -data        CEPING_DATA            data folder (./data)
   -database    CEPING_DATABASE_URL    postgres://… (SQLite in the data folder)
   -redis       CEPING_REDIS_URL       redis://… (embedded)
+  -trusted-proxies
+               CEPING_TRUSTED_PROXIES reverse proxies whose X-Forwarded-For names the
+                                      client: IPs or CIDRs, comma-separated (none)
                CEPING_SECRET          JWT key (generated into the data folder)
                CEPING_ADMIN_PASSWORD  first admin's password (printed once)
   -tls-cert    CEPING_TLS_CERT        certificate file (PEM, chain): serve HTTPS
@@ -67,6 +70,9 @@ type Config struct {
 	ACMEEmail     string
 	ACMEDirectory string
 	HTTPAddr      string // with TLS: the redirect listener, ":80" if empty, "off" for none
+	// TrustedProxies lists the reverse proxies (IPs or CIDR ranges, comma
+	// separated) whose X-Forwarded-For header names the client.
+	TrustedProxies string
 }
 
 // String prints the config with secrets masked.
@@ -92,8 +98,8 @@ func (c Config) String() string {
 	case c.TLSCert != "":
 		tr = "HTTPS, certificate " + c.TLSCert
 	}
-	return fmt.Sprintf("addr=%s base_url=%s data=%s database=%s redis=%s secret=%s admin_password=%s transport=%s",
-		c.Addr, c.BaseURL, c.Data, db, rd, mask(c.Secret), mask(c.AdminPassword), tr)
+	return fmt.Sprintf("addr=%s base_url=%s data=%s database=%s redis=%s secret=%s admin_password=%s transport=%s trusted_proxies=%q",
+		c.Addr, c.BaseURL, c.Data, db, rd, mask(c.Secret), mask(c.AdminPassword), tr, c.TrustedProxies)
 }
 
 func redactURL(s string) string {
@@ -130,6 +136,7 @@ func configFlags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.HTTPAddr, "http-addr", os.Getenv("CEPING_HTTP_ADDR"), "with TLS: the listener that redirects to HTTPS (:80; off)")
 	c.ACMEEmail = os.Getenv("CEPING_ACME_EMAIL")
 	c.ACMEDirectory = os.Getenv("CEPING_ACME_DIRECTORY")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", os.Getenv("CEPING_TRUSTED_PROXIES"), "reverse proxies (IPs or CIDRs, comma separated) whose X-Forwarded-For names the client")
 	return c
 }
 
@@ -190,18 +197,25 @@ type App struct {
 	Addr    net.Addr
 	Log     *slog.Logger
 
-	ln       net.Listener
-	served   chan error
-	stopped  bool
-	tls      bool
-	redirect *redirector
+	ln        net.Listener
+	served    chan error
+	serving   bool
+	stopped   bool
+	tls       bool
+	redirect  *redirector
+	transport *transport
 }
 
 // Start opens storage, starts the service and listens (":0" picks a port);
-// it serves once Serve is called.
+// it serves once Serve is called. Until then connections wait in the
+// listen queue: nobody is answered by a server that is not ready yet.
 func Start(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	secret, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
@@ -244,11 +258,17 @@ func Start(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	svc.Start(ctx)
-	srv := server.New(svc, server.Config{Secret: secret, BaseURL: cfg.BaseURL, Logger: log})
+	srv := server.New(svc, server.Config{Secret: secret, BaseURL: cfg.BaseURL, Logger: log, TrustedProxies: proxies})
 	a := &App{Config: cfg, Store: store, Live: live, Service: svc, Server: srv, Addr: ln.Addr(), Log: log, ln: ln, served: make(chan error, 1),
-		tls: tr.tls != nil, redirect: redirect}
-	go func() { a.served <- tr.serve(srv, ln) }()
+		tls: tr.tls != nil, redirect: redirect, transport: tr}
 	return a, nil
+}
+
+// Serve starts answering on the listener Start opened, connections that
+// have been waiting first. Call it once, when the app is ready.
+func (a *App) Serve() {
+	a.serving = true
+	go func() { a.served <- a.transport.serve(a.Server, a.ln) }()
 }
 
 // URL returns the address to reach this server from this machine (https
@@ -287,6 +307,9 @@ func (a *App) Stop() error {
 		return nil
 	}
 	a.stopped = true
+	if !a.serving {
+		a.ln.Close() // connections waiting in the queue are refused
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := errors.Join(a.redirect.Close(), a.Server.Shutdown(ctx))
@@ -357,6 +380,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	defer app.Stop()
+	// Ready before serving: a sign-in in the first moment finds admin.
 	password, err := app.Service.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
 		return err
@@ -380,6 +404,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			fmt.Fprintf(stdout, "首次启动：管理员账号 admin 的密码是 %s ，只显示这一次，请妥善保存。\n(first start: the password of user admin is shown only this once)\n", password)
 		}
 	}
+	app.Serve()
 	app.Log.Info("started", "config", app.Config.String())
 	select {
 	case <-ctx.Done():

@@ -52,6 +52,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer app.Stop()
+	app.Serve()
 	password := ballots.GeneratePassword()
 	user := "bench" + password[:6]
 	if err := app.Service.CreateUser(ctx, user, ballots.RoleAdmin, password); err != nil {

@@ -28,6 +28,7 @@ func startApp(t *testing.T, ctx context.Context, data, dbURL string) (*App, *api
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
+	app.Serve()
 	t.Cleanup(func() {
 		if err := app.Stop(); err != nil {
 			t.Errorf("stop: %v", err)

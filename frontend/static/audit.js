@@ -11,7 +11,7 @@
   });
   // Every action the server records (server/audit.go), in Chinese and English.
   var ACTIONS = {
-    'login': ['登录', 'Sign-in'], 'login.failed': ['登录失败', 'Failed sign-in'],
+    'login': ['登录', 'Sign-in'], 'login.failed': ['登录失败', 'Failed sign-in'], 'logout': ['退出登录（所有设备）', 'Signed out (every device)'],
     'setup.put': ['年度设置', 'Set-up changed'], 'import': ['从表格导入', 'Imported from a spreadsheet'],
     'rules.put': ['修改计分规则', 'Scoring rules changed'], 'targets.put': ['修改目标任务', 'Target tasks changed'],
     'form.save': ['保存测评表', 'Ballot form saved'], 'form.delete': ['删除测评表', 'Ballot form deleted'],
@@ -23,11 +23,12 @@
     'screen.link': ['生成大屏幕链接', 'Big-screen link made'],
     'screen.revoke': ['收回大屏幕链接', 'Big-screen link revoked'],
     'user.create': ['新建账号', 'Account added'], 'user.update': ['修改姓名', 'Name changed'],
-    'user.password': ['修改或重置密码', 'Password changed or reset'], 'user.delete': ['删除账号', 'Account deleted']
+    'user.password': ['修改或重置密码', 'Password changed or reset'], 'user.delete': ['删除账号', 'Account deleted'],
+    'user.role': ['修改角色', 'Role changed'], 'user.sessions': ['强制退出登录', 'Signed out everywhere']
   };
   // The filter's choices: [value, Chinese, English, actions shown (all when
   // empty), actions hidden].
-  var LOGINS = ['login', 'login.failed'];
+  var LOGINS = ['login', 'login.failed', 'logout'];
   var TYPES = [
     ['work', '全部操作（不含登录）', 'All actions (no sign-ins)', [], LOGINS],
     ['all', '全部（含登录）', 'Everything (with sign-ins)', [], []],
@@ -35,7 +36,7 @@
     ['setup', '年度设置、导入和测评表', 'Set-up, imports and forms', ['setup.put', 'import', 'rules.put', 'targets.put', 'form.save', 'form.delete'], []],
     ['meeting', '选票与会议', 'Slips and meetings', ['meeting.save', 'batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link', 'screen.revoke'], []],
     ['paper', '纸质选票', 'Paper ballots', ['paper.key', 'paper.confirm', 'paper.discard', 'paper.void'], []],
-    ['users', '账号', 'Accounts', ['user.create', 'user.update', 'user.password', 'user.delete'], []]
+    ['users', '账号', 'Accounts', ['user.create', 'user.update', 'user.role', 'user.password', 'user.sessions', 'user.delete'], []]
   ];
   var en = function () { return C.lang() === 'en'; };
   var next = 0, entries = [], type = TYPES[0];

@@ -7,8 +7,9 @@
     'pw.title': 'Change password', 'pw.account': 'Account: ', 'pw.old': 'Current password', 'pw.new': 'New password',
     'pw.again': 'New password again', 'pw.hint': 'at least 8 characters', 'pw.submit': 'Change password',
     'pw.forgot': 'Forgot your current password? Ask an admin to reset it on the Users page.',
+    'pw.everywhere': 'Changing your password signs this account out on every other device; "Sign out" at the top signs it out on every device.',
     'pw.needOld': 'Enter your current password.', 'pw.short': 'The new password needs at least 8 characters.',
-    'pw.differ': 'The two new passwords differ.', 'pw.done': 'Your password is changed. Use the new one next time you sign in.'
+    'pw.differ': 'The two new passwords differ.', 'pw.done': 'Your password is changed; other devices are signed out. Use the new one next time you sign in.'
   });
   D.addEventListener('DOMContentLoaded', function () {
     var f = D.getElementById('pw-form'), msg = D.getElementById('pw-msg');
@@ -26,7 +27,7 @@
       if (bad) { field(bad).focus(); return; }
       var me = D.body.getAttribute('data-user');
       C.api('PUT', '/users/' + encodeURIComponent(me) + '/password', { old_password: old, password: pw }).then(function (r) {
-        if (r.status === 204) { f.reset(); msg.className = 'msg ok'; msg.textContent = T('pw.done', '密码已修改，下次登录请使用新密码。'); return; }
+        if (r.status === 204) { f.reset(); msg.className = 'msg ok'; msg.textContent = T('pw.done', '密码已修改，其他设备上的登录已失效。下次登录请使用新密码。'); return; }
         var e = (r.data && r.data.error) || {};
         (e.details || []).forEach(function (d) {
           var s = slot(d.field);

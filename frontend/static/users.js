@@ -1,5 +1,6 @@
-/* Accounts (admin): list, add, name, reset a password, delete.
- * Hooks: #users tr[data-user], tr.user-edit[data-for][data-edit=password|name],
+/* Accounts (admin): list, add, name, role, reset a password, sign out
+ * everywhere, delete.
+ * Hooks: #users tr[data-user], tr.user-edit[data-for][data-edit=password|name|role],
  * #new-user, #new-user-msg, #list-msg. */
 (function () {
   'use strict';
@@ -7,7 +8,7 @@
   C.extend({
     'users.title': 'Accounts', 'users.list': 'Accounts', 'users.name': 'Login name', 'users.role': 'Role', 'users.actions': 'Actions',
     'users.display': 'Name', 'users.displayOpt': 'Name (optional)', 'users.displayHint': 'shown in the meeting staff list',
-    'users.roles': 'Admin: sets up years, forms and meetings, sees all results. Assessment group: runs the meetings assigned to it (issues slips, starts and ends the assessment). Read-only: reads results. When someone forgets their password, an admin presses "Reset password", sets a new one and tells them.',
+    'users.roles': 'Admin: sets up years, forms and meetings, sees all results. Assessment group: runs the meetings assigned to it (issues slips, starts and ends the assessment). Read-only: reads results. When someone forgets their password, an admin presses "Reset password", sets a new one and tells them. Resetting a password, changing a role and "Sign out everywhere" sign that account out on every device (use "Sign out everywhere" when a phone is lost).',
     'users.add': 'Add an account', 'users.password': 'Initial password', 'users.create': 'Add', 'users.gen': 'Generate password',
     'users.nameHint': 'letters or digits, e.g. zhangsan', 'users.pwHint': 'at least 8 characters; tell the person',
     'users.delete': 'Delete', 'users.you': '(you)', 'users.reset': 'Reset password', 'users.rename': 'Edit name', 'users.own': 'Change my password',
@@ -17,7 +18,10 @@
     'users.asciiName': 'Login names use letters or digits (e.g. zhangsan); put the person\'s name under "Name".',
     'users.pwShown': 'New password of {0}:', 'users.pwOnce': 'Shown only until you close it: tell the person now.',
     'users.copy': 'Copy', 'users.copied': 'Copied', 'users.dismiss': 'Done, hide it',
-    'users.confirm': 'Delete account {0}? This cannot be undone.', 'users.deleted': 'Deleted {0}.', 'users.created': 'Added {0}.'
+    'users.confirm': 'Delete account {0}? This cannot be undone.', 'users.deleted': 'Deleted {0}.', 'users.created': 'Added {0}.',
+    'users.changeRole': 'Change role', 'users.roleFor': 'Role of {0}', 'users.roleDone': 'The role of {0} is changed; {0} signs in again to use it.',
+    'users.signout': 'Sign out everywhere', 'users.signoutConfirm': 'Sign {0} out on every device? The password stays; {0} signs in again.',
+    'users.signedOut': '{0} is signed out on every device.'
   });
   var T = C.t;
   var ROLE = { admin: ['role.admin', '管理员'], group: ['role.group', '考核组'], viewer: ['role.viewer', '只读'] };
@@ -38,6 +42,7 @@
 
   // editor is the row under an account's row: a new password, or its name.
   function editor(u, kind) {
+    if (kind === 'role') return roleEditor(u);
     var input = C.el('input', kind === 'password' ? { type: 'text', autocomplete: 'new-password', minlength: '8', maxlength: '72', 'aria-label': T('users.newPw', '{0} 的新密码', u.name) }
       : { type: 'text', maxlength: '32', placeholder: '如：张三', value: u.display_name || '', 'aria-label': T('users.nameFor', '{0} 的姓名', u.name) });
     var err = C.el('small', { 'class': 'field-error' });
@@ -82,6 +87,42 @@
     return C.el('tr', { 'class': 'user-edit', 'data-for': u.name, 'data-edit': kind }, [C.el('td', { colspan: '4' }, [form])]);
   }
 
+  // roleEditor is the row under an account's row that changes its role.
+  function roleEditor(u) {
+    var sel = C.el('select', { 'aria-label': T('users.roleFor', '{0} 的角色', u.name) });
+    ['group', 'viewer', 'admin'].forEach(function (r) {
+      var o = C.el('option', { value: r, text: roleName(r) });
+      if (r === u.role) o.selected = true;
+      sel.appendChild(o);
+    });
+    var err = C.el('small', { 'class': 'field-error' });
+    var ok = C.el('button', { type: 'submit', 'class': 'primary', text: T('users.save', '保存') });
+    var no = C.el('button', { type: 'button', text: T('users.cancel', '取消') });
+    var form = C.el('form', { 'class': 'form inline', novalidate: '' }, [
+      C.el('label', {}, [C.el('span', { text: T('users.roleFor', '{0} 的角色', u.name) }), sel, err]),
+      C.el('div', { 'class': 'actions' }, [ok, no])]);
+    no.addEventListener('click', function () { open = null; render(); });
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      err.textContent = '';
+      if (sel.value === u.role) { open = null; render(); return; }
+      ok.disabled = true;
+      C.api('PATCH', '/users/' + encodeURIComponent(u.name), { role: sel.value }).then(function (r) {
+        ok.disabled = false;
+        if (r.status === 200) {
+          open = null;
+          say('list-msg', T('users.roleDone', '已修改 {0} 的角色，{0} 需重新登录后生效。', u.name), true);
+          load();
+          return;
+        }
+        var ds = (r.data && r.data.error && r.data.error.details) || [];
+        err.textContent = ds.length ? ds.map(detailText).join('；') : C.errorText(r.data);
+      });
+    });
+    setTimeout(function () { sel.focus(); }, 0);
+    return C.el('tr', { 'class': 'user-edit', 'data-for': u.name, 'data-edit': 'role' }, [C.el('td', { colspan: '4' }, [form])]);
+  }
+
   // pwRow shows the password just set, selectable, with 复制 and 知道了:
   // it stays until the admin hides it or leaves the page.
   function pwRow(u) {
@@ -120,6 +161,14 @@
       var rename = C.el('button', { type: 'button', 'data-action': 'rename', text: T('users.rename', '修改姓名') });
       rename.addEventListener('click', function () { open = { name: u.name, kind: 'name' }; render(); });
       buttons.push(rename);
+      if (!own) {
+        var role = C.el('button', { type: 'button', 'data-action': 'role', text: T('users.changeRole', '修改角色') });
+        role.addEventListener('click', function () { open = { name: u.name, kind: 'role' }; render(); });
+        buttons.push(role);
+        var out = C.el('button', { type: 'button', 'data-action': 'signout', text: T('users.signout', '强制退出') });
+        out.addEventListener('click', function () { signOut(u.name); });
+        buttons.push(out);
+      }
       var del = C.el('button', { type: 'button', 'class': 'danger', 'data-name': u.name, 'data-action': 'delete', text: T('users.delete', '删除') });
       if (own) del.disabled = true;
       del.addEventListener('click', function () { remove(u.name); });
@@ -139,6 +188,13 @@
       if (r.status !== 200) { say('list-msg', C.errorText(r.data), false); return; }
       users = r.data.users || [];
       render();
+    });
+  }
+  function signOut(name) {
+    if (!confirm(T('users.signoutConfirm', '让 {0} 在所有设备上退出登录吗？密码不变，{0} 需重新登录。', name))) return;
+    C.api('POST', '/users/' + encodeURIComponent(name) + '/sessions/revoke').then(function (r) {
+      if (r.status === 204) say('list-msg', T('users.signedOut', '{0} 已在所有设备上退出登录。', name), true);
+      else say('list-msg', C.errorText(r.data), false);
     });
   }
   function remove(name) {
