@@ -1,6 +1,7 @@
 // Package sqltest opens a ledger for tests: SQLite in a temporary folder, or,
 // when CEPING_TEST_DATABASE_URL is set, a fresh PostgreSQL schema that is
-// dropped when the test ends.
+// dropped when the test ends. It also searches a copy of a SQLite data
+// folder for what links slips to ballots (CopyFolder, Search).
 package sqltest
 
 import (
