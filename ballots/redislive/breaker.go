@@ -3,9 +3,11 @@ package redislive
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -133,4 +135,14 @@ func (b *breaker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 		b.observe(ctx, err)
 		return err
 	}
+}
+
+// Transient reports whether err is a Redis failure that passes by itself:
+// Redis away (the breaker open, a refused, reset or timed-out connection).
+// The Service asks it before calling an unclassified error internal, so a
+// request that needed Redis answers 503, never 500.
+func (l *Live) Transient(err error) bool {
+	var ne net.Error
+	return errors.Is(err, ErrUnavailable) || errors.As(err, &ne) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }

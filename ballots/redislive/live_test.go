@@ -264,3 +264,20 @@ func TestBreakerFailsFast(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestTransient: errors of a Redis that is away are transient (503 to a
+// request, never 500); others are not.
+func TestTransient(t *testing.T) {
+	l := redislive.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1}), "t:")
+	defer l.Close()
+	err := l.Client().Ping(context.Background()).Err()
+	if err == nil || !l.Transient(err) {
+		t.Errorf("a refused connection (%v) is not transient", err)
+	}
+	if !l.Transient(redislive.ErrUnavailable) {
+		t.Error("the open breaker is not transient")
+	}
+	if l.Transient(errors.New("ERR wrong number of arguments")) {
+		t.Error("a command error is transient")
+	}
+}
