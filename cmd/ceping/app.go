@@ -26,7 +26,7 @@ const usage = `ceping — 匿名测评系统 (anonymous assessment voting)
 
 usage:
   ceping serve              run the server
-  ceping demo               seed a demo year, serve it, print a voting link
+  ceping demo [-reset]      seed a demo year (or find it), serve it, print a voting link
   ceping user add NAME --role admin|group|viewer   (password on stdin)
   ceping score FILE.json    print the score table for an offline input
   ceping bench [-n N] [-c C]  load test: cast N slips with C clients
@@ -372,8 +372,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if demo && os.Getenv("CEPING_DATA") == "" {
 		cfg.Data = "./demo-data"
 	}
+	var reset *bool
+	if demo {
+		reset = fs.Bool("reset", false, "start the demo over: empty its data folder first")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if demo && *reset {
+		if err := resetDemo(cfg.Data, cfg.DatabaseURL); err != nil {
+			return err
+		}
 	}
 	app, err := Start(ctx, *cfg, stderr)
 	if err != nil {
@@ -386,16 +395,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	if demo {
-		if password == "" && cfg.AdminPassword == "" {
-			// A demo folder from an earlier run: give admin a fresh password to print.
-			password = ballots.GeneratePassword()
-			if err := app.Service.SetPassword(ctx, "admin", password); err != nil {
-				return err
-			}
-		} else if password == "" {
-			password = cfg.AdminPassword
+		_, seeded, err := demoCycle(ctx, app.Service, time.Now())
+		if err != nil {
+			return err
 		}
-		if err := runDemo(ctx, app, password, stdout); err != nil {
+		password, changed, err := demoPassword(ctx, app.Service, cfg.Data, password, cfg.AdminPassword, seeded)
+		if err != nil {
+			return err
+		}
+		if err := runDemo(ctx, app, password, changed, stdout); err != nil {
 			return err
 		}
 	} else {

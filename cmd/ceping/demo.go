@@ -2,42 +2,134 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/skip2/go-qrcode"
 
 	"github.com/ceping/ceping/ballots"
+	"github.com/ceping/ceping/scoring"
 )
 
-// DemoCycle is the code of the demo year.
-const DemoCycle = "2020"
+// The demo year is a county's year in the middle of its assessment: target
+// scores in, three meetings closed with enough ballots to rank every unit,
+// and 城关镇's work-report meeting open with 60 slips, one of them printed as
+// a voting link. It is dated in the current year. A second start finds it as
+// it was left: the same password, no new slips, the meeting's true state.
 
-// seedDemo sets up a realistic year unless it exists: towns and departments,
-// cadres, the forms of a town's work-report meeting and of the county
-// leading-cadres conference, and their meetings.
-func seedDemo(ctx context.Context, svc *ballots.Service) error {
-	err := svc.CreateCycle(ctx, ballots.Cycle{Code: DemoCycle, Name: "2020年度目标责任考核"})
-	if ballots.ErrorCode(err) == ballots.EConflict {
-		return nil // seeded by an earlier run
+// demoMeeting is the meeting the demo opens for the newcomer to vote in.
+const demoMeeting = "T01-report"
+
+// demoPasswordFile keeps the demo admin's password in the demo's data folder,
+// so that a second start can print it again (a bcrypt hash can't be).
+const demoPasswordFile = "demo-admin-password"
+
+// demoCycle returns the demo year's code: the year already seeded in this
+// data folder, or the current year.
+func demoCycle(ctx context.Context, svc *ballots.Service, now time.Time) (string, bool, error) {
+	cycles, err := svc.Cycles(ctx)
+	if err != nil {
+		return "", false, err
 	}
+	if len(cycles) > 0 {
+		return cycles[0].Code, true, nil
+	}
+	return fmt.Sprint(now.Year()), false, nil
+}
+
+var (
+	demoTowns = []string{"城关镇", "河口镇", "青山镇", "石桥镇", "柳林镇", "白沙镇", "龙泉镇", "永安镇"}
+	demoDepts = []string{"县财政局", "县教育局", "县卫生健康局", "县交通运输局", "县农业农村局", "县自然资源局",
+		"县住房和城乡建设局", "县民政局", "县人力资源和社会保障局", "县市场监督管理局", "县水利局", "县文化和旅游局"}
+	// Surnames and given names for the other towns' leaders.
+	demoSurnames = []string{"黄", "何", "马", "罗", "高", "林", "谢", "唐"}
+	demoGiven    = []string{"建华", "春梅", "国庆", "晓东", "玉兰", "志刚", "丽萍", "文斌", "红英", "永强", "秀英", "海波"}
+)
+
+// demoQuality is how well a unit did this year, 0 to 1: it makes the ranks.
+func demoQuality(i int) float64 { return math.Mod(0.37+float64(i)*0.6180339887, 1) }
+
+// seedDemo sets up the demo year cycle: units, people, forms, targets and
+// meetings; it closes three meetings with ballots and opens demoMeeting.
+func seedDemo(ctx context.Context, svc *ballots.Service, cycle string, now time.Time) error {
+	if err := svc.CreateCycle(ctx, ballots.Cycle{Code: cycle, Name: cycle + "年度目标责任考核"}); err != nil {
+		return err
+	}
+	var units []ballots.Unit
+	for i, n := range demoTowns {
+		units = append(units, ballots.Unit{Code: fmt.Sprintf("T%02d", i+1), Name: n, Kind: ballots.KindTown, Staff: 40 + 7*i})
+	}
+	for i, n := range demoDepts {
+		units = append(units, ballots.Unit{Code: fmt.Sprintf("D%02d", i+1), Name: n, Kind: ballots.KindDepartment, Staff: 20 + 5*i})
+	}
+	if err := svc.PutUnits(ctx, cycle, units); err != nil {
+		return err
+	}
+	if err := svc.PutPeople(ctx, cycle, demoPeople()); err != nil {
+		return err
+	}
+	for _, f := range demoForms() {
+		if err := svc.PutForm(ctx, cycle, f); err != nil {
+			return fmt.Errorf("form %s: %w", f.Code, err)
+		}
+	}
+	if err := putDemoTargets(ctx, svc, cycle, units); err != nil {
+		return err
+	}
+	day := func(ago int) string { return now.AddDate(0, 0, -ago).Format("2006-01-02") }
+	townReport := func(code, host, title, date string) ballots.Meeting {
+		return ballots.Meeting{Code: code, Title: title, Kind: "work_report", Host: host, Date: date,
+			Groups: []ballots.Group{
+				{Code: "cadres", Name: "机关干部", Form: "town-report"},
+				{Code: "village", Name: "村两委及集镇单位负责人", Form: "town-report"},
+				{Code: "committee", Name: "镇党委班子成员（评价县级部门）", Form: "town-mutual"},
+				{Code: "deputies", Name: "党代表、人大代表、政协委员、群众代表", Form: "town-social"},
+			}}
+	}
+	meetings := []ballots.Meeting{
+		{Code: "conference", Title: "全县领导干部大会评价", Kind: "conference", Date: day(12),
+			Groups: []ballots.Group{{Code: "leaders", Name: "县级领导及各镇各部门主要负责人", Form: "conference"}}},
+		{Code: "deputies", Title: "人大代表、政协委员评价县级部门", Kind: "social", Date: day(9),
+			Groups: []ballots.Group{{Code: "deputies", Name: "人大代表、政协委员", Form: "dept-social"}}},
+		townReport("T02-report", "T02", cycle+"年度河口镇目标责任考核工作报告大会", day(5)),
+		townReport(demoMeeting, "T01", cycle+"年度城关镇目标责任考核工作报告大会", day(0)),
+	}
+	for _, m := range meetings {
+		if _, err := svc.PutMeeting(ctx, cycle, m); err != nil {
+			return fmt.Errorf("meeting %s: %w", m.Code, err)
+		}
+	}
+	// Closed meetings, with ballots: voters per group.
+	rng := rand.New(rand.NewPCG(uint64(len(cycle)), 2026))
+	for _, run := range []struct {
+		meeting string
+		voters  map[string]int
+	}{
+		{"conference", map[string]int{"leaders": 46}},
+		{"deputies", map[string]int{"deputies": 32}},
+		{"T02-report", map[string]int{"cadres": 24, "village": 11, "committee": 6, "deputies": 9}},
+	} {
+		if err := runDemoMeeting(ctx, svc, cycle, run.meeting, run.voters, rng); err != nil {
+			return fmt.Errorf("meeting %s: %w", run.meeting, err)
+		}
+	}
+	rec, err := svc.Meeting(ctx, cycle, demoMeeting)
 	if err != nil {
 		return err
 	}
-	towns := []string{"城关镇", "河口镇", "青山镇", "石桥镇", "柳林镇", "白沙镇", "龙泉镇", "永安镇"}
-	depts := []string{"县财政局", "县教育局", "县卫生健康局", "县交通运输局", "县农业农村局", "县自然资源局",
-		"县住房和城乡建设局", "县民政局", "县人力资源和社会保障局", "县市场监督管理局", "县水利局", "县文化和旅游局"}
-	var units []ballots.Unit
-	for i, n := range towns {
-		units = append(units, ballots.Unit{Code: fmt.Sprintf("T%02d", i+1), Name: n, Kind: ballots.KindTown, Staff: 40 + 7*i})
-	}
-	for i, n := range depts {
-		units = append(units, ballots.Unit{Code: fmt.Sprintf("D%02d", i+1), Name: n, Kind: ballots.KindDepartment, Staff: 20 + 5*i})
-	}
-	if err := svc.PutUnits(ctx, DemoCycle, units); err != nil {
-		return err
-	}
+	return svc.Open(ctx, rec)
+}
+
+func demoPeople() []ballots.Person {
 	people := []ballots.Person{
 		{Code: "P01", Name: "张建国", Unit: "T01", Post: "党委书记", Leader: true},
 		{Code: "P02", Name: "李卫东", Unit: "T01", Post: "镇长", Leader: true},
@@ -51,31 +143,227 @@ func seedDemo(ctx context.Context, svc *ballots.Service) error {
 		{Code: "P11", Name: "孙德明", Unit: "D01", Post: "局长", Leader: true},
 		{Code: "P12", Name: "郑晓红", Unit: "D01", Post: "副局长", Leader: true},
 	}
-	if err := svc.PutPeople(ctx, DemoCycle, people); err != nil {
+	// The other towns' leaders: secretary, mayor, people's congress chair.
+	posts := []string{"党委书记", "镇长", "人大主席"}
+	n := 0
+	for t := 2; t <= len(demoTowns); t++ {
+		for _, post := range posts {
+			people = append(people, ballots.Person{Code: fmt.Sprintf("P%d%02d", t, n%100), Unit: fmt.Sprintf("T%02d", t), Post: post, Leader: true,
+				Name: demoSurnames[(t+n)%len(demoSurnames)] + demoGiven[n%len(demoGiven)]})
+			n++
+		}
+	}
+	return people
+}
+
+// putDemoTargets enters every unit's target-task scores: two indicators for
+// the town's economy, one for each other category, varied by the unit's
+// quality so that the units rank.
+func putDemoTargets(ctx context.Context, svc *ballots.Service, cycle string, units []ballots.Unit) error {
+	rules := scoring.DefaultRules()
+	in := scoring.Input{Rules: rules}
+	names := map[string]string{"economic": "地区生产总值增速", "social": "民生实事完成情况", "environment": "生态环境保护",
+		"stability": "安全生产和信访稳定", "team": "领导班子和队伍建设", "work": "职能工作目标任务"}
+	for i, u := range units {
+		in.Units = append(in.Units, scoring.Unit{Code: u.Code, Name: u.Name, Kind: u.Kind})
+		q := demoQuality(i)
+		t := scoring.Target{Unit: u.Code}
+		cats := rules.Categories[u.Kind]
+		for _, c := range []string{"economic", "social", "environment", "stability", "team", "work"} {
+			pts, ok := cats[c]
+			if !ok {
+				continue
+			}
+			switch c {
+			case "economic", "work":
+				// Statistical indicators: completion of the target.
+				first := math.Round(pts*0.6*10) / 10
+				t.Indicators = append(t.Indicators,
+					scoring.Indicator{Category: c, Name: names[c], Points: first, Completion: ptr(math.Round((0.82+0.22*q)*1000) / 1000)},
+					scoring.Indicator{Category: c, Name: "固定资产投资完成率", Points: pts - first, Completion: ptr(math.Round((0.9+0.12*math.Mod(q+0.3, 1))*1000) / 1000)})
+				if c == "work" {
+					t.Indicators[len(t.Indicators)-1].Name = "重点项目推进"
+				}
+			default:
+				t.Indicators = append(t.Indicators, scoring.Indicator{Category: c, Name: names[c], Points: pts, Score: ptr(math.Round(74 + 22*math.Mod(q+0.1*float64(len(c)), 1)))})
+			}
+		}
+		if i%5 == 1 {
+			t.Adjustments = []scoring.Adjustment{{Points: 1, Reason: "获省级表彰"}}
+		}
+		in.Targets = append(in.Targets, t)
+	}
+	if err := in.Validate(); err != nil {
+		return fmt.Errorf("demo targets: %w", err)
+	}
+	stored := make([]ballots.UnitTargets, len(in.Targets))
+	for i, t := range in.Targets {
+		b, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		stored[i] = ballots.UnitTargets{Unit: t.Unit, JSON: b}
+	}
+	return svc.PutTargets(ctx, cycle, stored)
+}
+
+func ptr(x float64) *float64 { return &x }
+
+// runDemoMeeting opens a meeting, issues slips, casts a ballot with each
+// (answers leaning to each rated unit's quality) and closes it.
+func runDemoMeeting(ctx context.Context, svc *ballots.Service, cycle, code string, voters map[string]int, rng *rand.Rand) error {
+	rec, err := svc.Meeting(ctx, cycle, code)
+	if err != nil {
 		return err
 	}
-	for _, f := range demoForms() {
-		if err := svc.PutForm(ctx, DemoCycle, f); err != nil {
-			return fmt.Errorf("form %s: %w", f.Code, err)
+	if err := svc.Open(ctx, rec); err != nil {
+		return err
+	}
+	if rec, err = svc.Meeting(ctx, cycle, code); err != nil {
+		return err
+	}
+	type cast struct {
+		tok ballots.Token
+		raw map[string]json.RawMessage
+	}
+	var casts []cast
+	for _, g := range rec.Def.Groups {
+		n := voters[g.Code]
+		if n == 0 {
+			continue
+		}
+		b, err := svc.IssueBatch(ctx, rec, g.Code, n)
+		if err != nil {
+			return err
+		}
+		for _, tok := range b.Tokens {
+			casts = append(casts, cast{tok, demoAnswers(&g, rng)})
 		}
 	}
-	meetings := []ballots.Meeting{
-		{Code: "T01-report", Title: "城关镇2020年度目标责任考核工作报告大会", Kind: "work_report", Host: "T01", Date: "2021-01-15",
-			Groups: []ballots.Group{
-				{Code: "cadres", Name: "机关干部", Form: "town-report"},
-				{Code: "village", Name: "村两委及集镇单位负责人", Form: "town-report"},
-				{Code: "committee", Name: "镇党委班子成员（评价县级部门）", Form: "town-mutual"},
-				{Code: "deputies", Name: "党代表、人大代表、政协委员、群众代表", Form: "town-social"},
-			}},
-		{Code: "conference", Title: "全县领导干部大会评价", Kind: "conference", Date: "2021-01-28",
-			Groups: []ballots.Group{{Code: "leaders", Name: "县级领导及各镇各部门主要负责人", Form: "conference"}}},
+	// Several voters at a time, as in a hall.
+	var wg sync.WaitGroup
+	errs := make(chan error, len(casts))
+	sem := make(chan struct{}, 8)
+	for i, c := range casts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs <- svc.Cast(ctx, c.tok, fmt.Sprintf("demo-%d", i), c.raw)
+		}()
 	}
-	for _, m := range meetings {
-		if _, err := svc.PutMeeting(ctx, DemoCycle, m); err != nil {
-			return fmt.Errorf("meeting %s: %w", m.Code, err)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	return nil
+	_, err = svc.Close(ctx, rec)
+	return err
+}
+
+// unitIndex maps demo unit codes to their place, for their quality.
+func unitIndex(code string) int {
+	var n int
+	if _, err := fmt.Sscanf(code[1:], "%d", &n); err != nil {
+		return 0
+	}
+	if code[0] == 'D' {
+		n += len(demoTowns)
+	}
+	return n - 1
+}
+
+// demoAnswers fills one ballot of group g: grades and scores lean to the
+// rated unit's quality, each limit on an option is kept, and a few names
+// are recommended.
+func demoAnswers(g *ballots.GroupDef, rng *rand.Rand) map[string]json.RawMessage {
+	raw := map[string]json.RawMessage{}
+	for _, s := range g.Sections {
+		var v any
+		switch s.Scale.Type {
+		case ballots.ScaleChoose:
+			var picked []string
+			for _, subj := range s.Subjects {
+				if rng.IntN(3) == 0 && (s.Scale.Max == nil || len(picked) < int(*s.Scale.Max)) {
+					picked = append(picked, subj.Code)
+				}
+			}
+			if len(picked) == 0 && s.Required {
+				picked = []string{s.Subjects[0].Code}
+			}
+			v = picked
+		case ballots.ScaleScore:
+			m := map[string]any{}
+			lo, hi := *s.Scale.Min, *s.Scale.Max
+			for _, subj := range s.Subjects {
+				q := demoQuality(unitIndex(subj.Code))
+				x := lo + (hi-lo)*math.Min(1, math.Max(0, 0.55+0.4*q+0.15*(rng.Float64()-0.5)))
+				m[subj.Code] = math.Round(x)
+			}
+			v = m
+		default:
+			dims := s.Dimensions
+			if len(dims) == 0 {
+				dims = []string{""}
+			}
+			used := map[string]map[string]int{} // dimension → option → answers
+			pick := func(subject, dim string) string {
+				q := demoQuality(unitIndex(subject))
+				// 0 is the best option; better units lean to it.
+				i := int(math.Floor(rng.Float64() * (1.8 - q) * float64(len(s.Scale.Options)) / 2))
+				for ; i < len(s.Scale.Options); i++ {
+					label := s.Scale.Options[i].Label
+					if limitAllows(s, label, used[dim][label]) {
+						if used[dim] == nil {
+							used[dim] = map[string]int{}
+						}
+						used[dim][label]++
+						return label
+					}
+				}
+				return s.Scale.Options[len(s.Scale.Options)-1].Label
+			}
+			m := map[string]any{}
+			for _, subj := range s.Subjects {
+				if dims[0] == "" {
+					m[subj.Code] = pick(subj.Code, "")
+					continue
+				}
+				per := map[string]string{}
+				for _, d := range dims {
+					per[d] = pick(subj.Code, d)
+				}
+				m[subj.Code] = per
+			}
+			v = m
+		}
+		b, _ := json.Marshal(v)
+		raw[s.Code] = b
+	}
+	return raw
+}
+
+// limitAllows reports whether one more answer with label keeps the
+// section's limits (per dimension), given n answers with it so far.
+func limitAllows(s ballots.SectionDef, label string, n int) bool {
+	for _, l := range s.Limits {
+		for _, o := range l.Options {
+			if o != label {
+				continue
+			}
+			max := int(math.Floor(l.MaxShare*float64(len(s.Subjects)) + 0.5))
+			if l.MaxCount != nil {
+				max = *l.MaxCount
+			}
+			if n+1 > max {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func num(x float64) *float64 { return &x }
@@ -94,13 +382,16 @@ func demoForms() []ballots.Form {
 				Dimensions: []string{"德", "能", "勤", "绩", "廉"}, Limits: []ballots.Limit{{Options: []string{"优秀"}, MaxShare: 0.3}}},
 			{Code: "integrity", Title: "党风廉政建设测评", Purpose: "integrity", Subjects: []string{"host"}, Scale: competent},
 			{Code: "recommend", Title: "无任用推荐（后备干部，最多推荐 2 人）", Purpose: "recommend",
-				Subjects: []string{"person:P07", "person:P08", "person:P09"}, Scale: ballots.Scale{Type: ballots.ScaleChoose, Max: num(2)}, Required: &no},
+				Subjects: []string{"people:host"}, Scale: ballots.Scale{Type: ballots.ScaleChoose, Max: num(2)}, Required: &no},
 		}},
 		{Code: "town-mutual", Title: "单位互评表（镇党委班子成员评价县级部门）", Sections: []ballots.Section{
 			{Code: "mutual", Title: "单位互评", Purpose: "mutual", Subjects: []string{"kind:department"}, Scale: ballots.Scale{Type: ballots.ScaleScore, Min: num(60), Max: num(100)}},
 		}},
 		{Code: "town-social", Title: "社会评价表", Sections: []ballots.Section{
 			{Code: "social", Title: "社会评价", Purpose: "social", Subjects: []string{"host"}, Scale: goodScale},
+		}},
+		{Code: "dept-social", Title: "县级部门社会评价表", Sections: []ballots.Section{
+			{Code: "social", Title: "社会评价（人大代表、政协委员）", Purpose: "social", Subjects: []string{"kind:department"}, Scale: goodScale},
 		}},
 		{Code: "conference", Title: "全县领导干部大会评价表", Sections: []ballots.Section{
 			{Code: "towns", Title: "各镇年度目标任务完成情况评价", Purpose: "conference", Subjects: []string{"kind:town"}, Scale: goodScale},
@@ -109,24 +400,75 @@ func demoForms() []ballots.Form {
 	}
 }
 
-// runDemo seeds the demo year, opens the town's work-report meeting, issues
-// slips and prints how to reach the console and one voting link with its QR
-// code.
-func runDemo(ctx context.Context, app *App, password string, out io.Writer) error {
-	svc := app.Service
-	if err := seedDemo(ctx, svc); err != nil {
-		return fmt.Errorf("seed demo: %w", err)
+// demoPassword returns the demo admin's password: the one kept in the data
+// folder, or a new one (kept there) when the folder has none — first start,
+// or a folder from before it was kept. changed says the password is new to
+// a folder that was seeded before.
+func demoPassword(ctx context.Context, svc *ballots.Service, dir, first, given string, seeded bool) (password string, changed bool, err error) {
+	path := filepath.Join(dir, demoPasswordFile)
+	switch {
+	case given != "": // CEPING_ADMIN_PASSWORD: the user knows it
+		return given, false, nil
+	case first != "": // EnsureAdmin just created admin with it
+		password = first
+	default:
+		if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 8 {
+			return strings.TrimSpace(string(b)), false, nil
+		}
+		password, changed = ballots.GeneratePassword(), seeded
+		if err := svc.SetPassword(ctx, "admin", password); err != nil {
+			return "", false, err
+		}
 	}
-	rec, err := svc.Meeting(ctx, DemoCycle, "T01-report")
-	if err != nil {
-		return err
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", false, err
 	}
-	if rec.Meeting.Status == ballots.StatusPending {
-		if err := svc.Open(ctx, rec); err != nil {
+	return password, changed, os.WriteFile(path, []byte(password+"\n"), 0o600)
+}
+
+// resetDemo empties a demo data folder, refusing any folder that isn't one.
+func resetDemo(dir, databaseURL string) error {
+	if databaseURL != "" {
+		return errors.New("demo -reset 只清除内嵌数据库的演示数据；使用 PostgreSQL 时请自行清空数据库 (demo -reset clears the embedded database only)")
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoPasswordFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, "ceping.db")); err == nil {
+			return fmt.Errorf("%s 不是演示数据目录，没有清除 (%s is not a demo data folder: nothing removed)", dir, dir)
+		}
+		return nil // nothing there yet
+	}
+	for _, name := range []string{"ceping.db", "ceping.db-wal", "ceping.db-shm", "secret", demoPasswordFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}
-	if rec.Meeting.Status != ballots.StatusClosed {
+	return nil
+}
+
+// runDemo seeds the demo year on the first start and prints how to reach the
+// console and, the first time, one voting link with its QR code; later it
+// prints the meeting's state as it is.
+func runDemo(ctx context.Context, app *App, password string, changed bool, out io.Writer) error {
+	svc := app.Service
+	now := time.Now()
+	cycle, seeded, err := demoCycle(ctx, svc, now)
+	if err != nil {
+		return err
+	}
+	if !seeded {
+		fmt.Fprintf(out, "正在建立演示年度 %s（约需十几秒）… (seeding the demo year)\n", cycle)
+		if err := seedDemo(ctx, svc, cycle, now); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	rec, err := svc.Meeting(ctx, cycle, demoMeeting)
+	if err != nil {
+		return err
+	}
+	base := app.ConsoleBase()
+	meetingURL := base + "/console/cycles/" + cycle + "/meetings/" + demoMeeting
+	switch {
+	case !seeded && rec.Meeting.Status == ballots.StatusOpen:
 		b, err := svc.IssueBatch(ctx, rec, "cadres", 60)
 		if err != nil {
 			return err
@@ -139,9 +481,24 @@ func runDemo(ctx context.Context, app *App, password string, out io.Writer) erro
 		fmt.Fprintf(out, "\n%s\n", qr.ToSmallString(false))
 		fmt.Fprintf(out, "投票链接 (voting link, slip 1 of %d issued now):\n  %s\n", b.Count, link)
 		fmt.Fprintf(out, "票码 (code): %s\n", b.Tokens[0].Grouped())
+		fmt.Fprintf(out, "\n演示年度 (demo year) %s：会议“%s”已开始投票 (open)\n", cycle, rec.Meeting.Title)
+	case rec.Meeting.Status == ballots.StatusOpen:
+		t, err := svc.TurnoutByID(ctx, rec.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\n演示年度 (demo year) %s：会议“%s”正在投票 (open)，已发选票 %d 张，已投 %d 张。\n", cycle, rec.Meeting.Title, t.Issued, t.Cast)
+		fmt.Fprintf(out, "首次启动时打印的投票链接仍可使用；需要新的选票请在会议页打印 (print more slips on the meeting page):\n  %s\n", meetingURL)
+	case rec.Meeting.Status == ballots.StatusClosed:
+		fmt.Fprintf(out, "\n演示年度 (demo year) %s：会议“%s”已结束 (closed)，结果已封存，可查看计票单和考核结果。\n", cycle, rec.Meeting.Title)
+	default:
+		fmt.Fprintf(out, "\n演示年度 (demo year) %s：会议“%s”尚未开始 (not open yet)。\n", cycle, rec.Meeting.Title)
 	}
-	fmt.Fprintf(out, "\n管理控制台（用浏览器打开）: %s/console   API: %s/api/v1\n", app.URL(), app.URL())
+	fmt.Fprintf(out, "\n管理控制台（用浏览器打开）: %s/console   API: %s/api/v1\n", base, app.URL())
 	fmt.Fprintf(out, "管理员 (admin) 用户名 admin  密码 (password) %s\n", password)
-	fmt.Fprintf(out, "演示年度 (demo cycle) %s，会议 (meeting) T01-report 已开始投票 (open)\n\n", DemoCycle)
+	if changed {
+		fmt.Fprintln(out, "（这个演示目录里没有保存过密码，已设置新密码 / this demo folder kept no password: admin has a new one）")
+	}
+	fmt.Fprintf(out, "从头再来 (start over): ceping demo -reset    数据目录 (data): %s\n\n", app.Config.Data)
 	return nil
 }

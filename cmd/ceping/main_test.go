@@ -260,42 +260,71 @@ func must(t testing.TB, err error) {
 	}
 }
 
-// TestDemo runs `ceping demo`, votes with the link it prints and stops it.
-func TestDemo(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("CEPING_REDIS_PREFIX", redistest.Prefix(t))
-	args := []string{"demo", "-addr", "127.0.0.1:0", "-data", dir}
-	if u := sqltest.URL(t); u != "" {
-		args = append(args, "-database", u)
-	}
+// startDemo runs `ceping demo` with extra args on dir until it has printed
+// the console and the password; it returns what it printed and a stop.
+func startDemo(t *testing.T, dir string, extra ...string) (string, func()) {
+	t.Helper()
+	args := append([]string{"demo", "-addr", "127.0.0.1:0", "-data", dir}, extra...)
 	if u := os.Getenv("CEPING_TEST_REDIS_URL"); u != "" {
 		args = append(args, "-redis", u)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var stdout, stderr syncBuffer
 	exit := make(chan int, 1)
 	go func() { exit <- Main(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
-
-	linkRE := regexp.MustCompile(`/b#([0-9A-Z]{27})\b`)
-	consoleRE := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/`)
-	passwordRE := regexp.MustCompile(`admin\s+密码 \(password\) (\S+)`)
-	deadline := time.Now().Add(30 * time.Second)
-	for !(linkRE.MatchString(stdout.String()) && consoleRE.MatchString(stdout.String()) && passwordRE.MatchString(stdout.String())) {
+	ready := regexp.MustCompile(`从头再来 \(start over\)`)
+	deadline := time.Now().Add(90 * time.Second)
+	for !ready.MatchString(stdout.String()) {
 		select {
 		case code := <-exit:
+			cancel()
 			t.Fatalf("demo exited with %d:\n%s\n%s", code, stdout.String(), tail(stderr.String()))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("demo printed no link, console and password in 30 s:\n%s\n%s", stdout.String(), tail(stderr.String()))
+			cancel()
+			t.Fatalf("demo was not ready in 90 s:\n%s\n%s", stdout.String(), tail(stderr.String()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	out := stdout.String()
+	stop := func() {
+		cancel()
+		select {
+		case code := <-exit:
+			if code != 0 {
+				t.Fatalf("demo exited with %d:\n%s", code, tail(stderr.String()))
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("demo did not return within 15 s of cancel")
+		}
+	}
+	return stdout.String(), stop
+}
+
+// TestDemo runs `ceping demo`, votes with the link it prints and stops it;
+// starts it again on the same folder (same password, no new slips, the
+// meeting's true state, a year whose units rank); and starts it over with
+// -reset.
+func TestDemo(t *testing.T) {
+	if os.Getenv("CEPING_TEST_DATABASE_URL") != "" {
+		t.Skip("the demo runs on its embedded database (demo -reset clears only that)")
+	}
+	dir := t.TempDir()
+	t.Setenv("CEPING_REDIS_PREFIX", redistest.Prefix(t))
+	linkRE := regexp.MustCompile(`/b#([0-9A-Z]{27})\b`)
+	consoleRE := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/`)
+	passwordRE := regexp.MustCompile(`admin\s+密码 \(password\) (\S+)`)
+	cycle := fmt.Sprint(time.Now().Year())
+	meeting := "/api/v1/cycles/" + cycle + "/meetings/" + demoMeeting
+
+	out, stop := startDemo(t, dir)
+	if !linkRE.MatchString(out) || !passwordRE.MatchString(out) || !strings.Contains(out, "已开始投票 (open)") {
+		t.Fatalf("the first start prints no link, password or state:\n%s", out)
+	}
 	token := linkRE.FindStringSubmatch(out)[1]
+	password := passwordRE.FindStringSubmatch(out)[1]
 	a := newAPI(t, consoleRE.FindStringSubmatch(out)[1])
-	a.login("admin", passwordRE.FindStringSubmatch(out)[1])
+	a.login("admin", password)
 
 	// Build a valid ballot from what the slip shows.
 	status, data, err := a.call("GET", "/api/v1/ballot", map[string]string{"Authorization": "Ballot " + token}, nil)
@@ -303,7 +332,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("GET ballot: %d %s %v", status, data, err)
 	}
 	var view struct {
-		Meeting  struct{ Code string }
+		Meeting  struct{ Code, Title string }
 		Sections []struct {
 			Code       string
 			Required   bool
@@ -319,8 +348,8 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	must(t, json.Unmarshal(data, &view))
-	if len(view.Sections) == 0 {
-		t.Fatalf("ballot without sections: %s", data)
+	if len(view.Sections) == 0 || !strings.Contains(view.Meeting.Title, cycle) {
+		t.Fatalf("ballot without sections, or not of this year: %s", data)
 	}
 	answers := map[string]any{}
 	for _, s := range view.Sections {
@@ -364,18 +393,53 @@ func TestDemo(t *testing.T) {
 	if status, data := a.cast(token, "demo-1", answers); status != 201 || !strings.Contains(string(data), `"counted"`) {
 		t.Fatalf("cast %v: %d %s", answers, status, data)
 	}
-	a.waitTurnout("/api/v1/cycles/"+DemoCycle+"/meetings/"+view.Meeting.Code, 10*time.Second, func(t turnout) bool { return t.Cast == 1 })
-
+	a.waitTurnout(meeting, 10*time.Second, func(t turnout) bool { return t.Cast == 1 })
 	a.hc.CloseIdleConnections() // see TestShutdownWithSilentConnection
-	cancel()
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Fatalf("demo exited with %d:\n%s", code, tail(stderr.String()))
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("demo did not return within 15 s of cancel")
+	stop()
+
+	// Again on the same folder: the same password, no new slip, the truth.
+	out, stop = startDemo(t, dir)
+	if got := passwordRE.FindStringSubmatch(out); got == nil || got[1] != password {
+		t.Errorf("the second start prints another password:\n%s", out)
 	}
+	if linkRE.MatchString(out) || !strings.Contains(out, "正在投票 (open)，已发选票 60 张，已投 1 张") {
+		t.Errorf("the second start issues slips or hides the meeting's state:\n%s", out)
+	}
+	a = newAPI(t, consoleRE.FindStringSubmatch(out)[1])
+	a.login("admin", password)
+	var tu turnout
+	if status, data, _ := a.call("GET", meeting+"/turnout", nil, nil); status != 200 || json.Unmarshal(data, &tu) != nil || tu.Issued != 60 {
+		t.Errorf("turnout after the second start: %d %s, want 60 issued", status, data)
+	}
+	// A year that ranks: every unit has a total, the grades differ.
+	var table struct {
+		Units []struct {
+			Unit  string
+			Total float64
+			Grade string
+		}
+	}
+	status, data, _ = a.call("GET", "/api/v1/cycles/"+cycle+"/scores", nil, nil)
+	must(t, json.Unmarshal(data, &table))
+	grades := map[string]int{}
+	for _, u := range table.Units {
+		if u.Total < 60 {
+			t.Errorf("demo unit %s totals %.2f: the year does not look real", u.Unit, u.Total)
+		}
+		grades[u.Grade]++
+	}
+	if status != 200 || len(table.Units) != 20 || len(grades) < 2 {
+		t.Errorf("demo score table: %d, %d units, grades %v", status, len(table.Units), grades)
+	}
+	a.hc.CloseIdleConnections()
+	stop()
+
+	// -reset starts over: a new year's seed, a new password and a new link.
+	out, stop = startDemo(t, dir, "-reset")
+	if !linkRE.MatchString(out) || passwordRE.FindStringSubmatch(out)[1] == password {
+		t.Errorf("demo -reset did not start over:\n%s", out)
+	}
+	stop()
 }
 
 // TestUserAdd adds a viewer from the command line, then logs in as them.
