@@ -64,6 +64,7 @@ func startTLSApp(t *testing.T, cfg Config) *App {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
+	app.Serve()
 	t.Cleanup(func() {
 		if err := app.Stop(); err != nil {
 			t.Errorf("stop: %v", err)
