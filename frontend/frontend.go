@@ -61,6 +61,13 @@ func AssetURL(name string) string {
 	return a.URL
 }
 
+// Named returns the asset of a name, for the few served at a fixed address
+// (/favicon.ico).
+func Named(name string) (*Asset, bool) {
+	a, ok := assets()[name]
+	return a, ok
+}
+
 // Lookup returns the asset served at hash and name; an old hash is not found.
 func Lookup(hash, name string) (*Asset, bool) {
 	a, ok := assets()[name]

@@ -84,12 +84,20 @@ func auditGroup(rec ballots.MeetingRecord, code string) string {
 	return code
 }
 
+// batchName names a batch as the run page and its slips do: 第 N 批.
+func batchName(b ballots.Batch) string {
+	if b.Number > 0 {
+		return fmt.Sprintf("第 %d 批", b.Number)
+	}
+	return "批次 " + b.ID
+}
+
 func batchIssueDetail(rec ballots.MeetingRecord, b ballots.Batch) string {
-	return fmt.Sprintf("类别 %s，%d 张（批次 %s）", auditGroup(rec, b.Group), b.Count, b.ID)
+	return fmt.Sprintf("%s：类别 %s，%d 张", batchName(b), auditGroup(rec, b.Group), b.Count)
 }
 
 func batchRevokeDetail(rec ballots.MeetingRecord, b ballots.Batch, voided int64) string {
-	return fmt.Sprintf("类别 %s，作废未用选票 %d 张（批次 %s）", auditGroup(rec, b.Group), voided, b.ID)
+	return fmt.Sprintf("%s：类别 %s，作废未用选票 %d 张", batchName(b), auditGroup(rec, b.Group), voided)
 }
 
 // paperDetail names a paper entry by its voter group, not by its id: the id

@@ -62,9 +62,10 @@ func TestAuditLog(t *testing.T) {
 		{groupUser, "login", groupUser, "通过控制台"},
 		{adminUser, "rules.put", "2020", ""},
 		{adminUser, "targets.put", "2020", "0 个单位的目标任务"},
-		{adminUser, "batch.issue", "2020/M1", "类别 机关干部，5 张（批次 " + b.Batch + "）"},
-		{adminUser, "batch.issue", "2020/M1", "类别 村两委及集镇单位负责人，2 张"},
-		{groupUser, "batch.revoke", "2020/M1", "类别 村两委及集镇单位负责人，作废未用选票 2 张（批次 " + spare.Batch + "）"},
+		// Batches are named as the run page and the slips name them.
+		{adminUser, "batch.issue", "2020/M1", "第 1 批：类别 机关干部，5 张"},
+		{adminUser, "batch.issue", "2020/M1", "第 2 批：类别 村两委及集镇单位负责人，2 张"},
+		{groupUser, "batch.revoke", "2020/M1", "第 2 批：类别 村两委及集镇单位负责人，作废未用选票 2 张"},
 		{adminUser, "meeting.open", "2020/M1", ""},
 		{groupUser, "paper.key", "2020/M1", "纸质选票（机关干部）"},
 		{adminUser, "paper.confirm", "2020/M1", "纸质选票（机关干部）"},

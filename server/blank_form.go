@@ -31,7 +31,12 @@ type blankData struct {
 type blankSection struct {
 	ballots.SectionDef
 	Options []string // grade labels
-	Rules   []string // what the voter must keep to, in words
+	// Heads are the option headers of a dimension table: the labels'
+	// first characters where that is unambiguous, spelt out in Legend, so
+	// 德能勤绩廉 × 4 grades fit A4 in a readable size without wrapping.
+	Heads  []string
+	Legend string
+	Rules  []string // what the voter must keep to, in words
 }
 
 // blankFormPage serves the printable paper form of one voter group to the
@@ -92,6 +97,10 @@ func blankSectionOf(sec ballots.SectionDef) blankSection {
 	b := blankSection{SectionDef: sec}
 	for _, o := range sec.Scale.Options {
 		b.Options = append(b.Options, o.Label)
+	}
+	b.Heads, b.Legend = b.Options, ""
+	if len(sec.Dimensions) > 0 {
+		b.Heads, b.Legend = shortLabels(sec.Scale.Options)
 	}
 	switch sec.Scale.Type {
 	case "grade":

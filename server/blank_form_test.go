@@ -20,7 +20,9 @@ func TestBlankPaperForm(t *testing.T) {
 	blank := "/console/cycles/2020/meetings/M1/groups/cadres/blank"
 	want := []string{"城关镇工作报告大会测评表", "城关镇2020年度工作报告大会", "被考核单位：城关镇", "参评人员类别：机关干部",
 		"民主测评", "单位互评", "县财政局", "县教育局", "在方框内填写 60–100 之间的分数",
-		"科级干部测评", "张建国", "李卫东", "王秀兰", `<th colspan="4" class="dim">德</th>`, `<th class="opt">基本称职</th>`,
+		"科级干部测评", "张建国", "李卫东", "王秀兰", `<th colspan="4" class="dim">德</th>`,
+		// 德能勤绩廉 × 4 grades: headers abbreviated, spelt out above the table.
+		`<th class="opt">基</th>`, `<p class="legend">优＝优秀　称＝称职　基＝基本称职　不＝不称职</p>`,
 		"每一项中“优秀”最多 1 个", "无任用推荐", "最多选 1 人", "本项选填", "□", "blank.js"}
 	p.run(t, []pageCase{
 		{name: "pending/admin", method: "GET", path: blank, auth: "cookie", status: 200, contains: want, absent: []string{"sha256:", "票码："}},

@@ -12,6 +12,14 @@ func registerPageRoutes(s *Server, r fiber.Router) {
 	r.Get("/static/:hash/:name", zip, s.static)
 	r.Get("/", zip, s.page("index.html"))
 	r.Get("/b", zip, s.page("ballot.html"))
+	// Browsers and WeChat ask for /favicon.ico by themselves; pages name the
+	// same icon under its hashed URL.
+	r.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		a, _ := frontend.Named("favicon.svg")
+		c.Set("Cache-Control", "public, max-age=86400")
+		c.Set(fiber.HeaderContentType, a.ContentType)
+		return c.Send(a.Body)
+	})
 }
 
 // pageCSP allows nothing but this origin: no inline script or style, no

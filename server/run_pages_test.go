@@ -433,6 +433,21 @@ func TestBrowserRunMeeting(t *testing.T) {
 	if w := b.js(`document.documentElement.scrollWidth`).(float64); w > 360 {
 		t.Errorf("the run page is %v px wide at 360 px", w)
 	}
+	// Printing comes first, with a count to start from; a meeting not yet
+	// open claims no "live" view.
+	if first := b.js(`document.querySelector('#run section.card:not([hidden])').id`).(string); first != "print-card" {
+		t.Errorf("the first card of a pending meeting's page is %q, want printing", first)
+	}
+	if n := b.js(`document.getElementById('print-count').value`).(string); n != "50" {
+		t.Errorf("张数 starts at %q, want 50", n)
+	}
+	time.Sleep(500 * time.Millisecond) // the event stream has connected
+	if live := b.js(`document.getElementById('live').textContent`).(string); live != "" {
+		t.Errorf("a pending meeting says %q", live)
+	}
+	if empty := b.js(`Array.prototype.filter.call(document.querySelectorAll('#run th'), function (th) { return !th.textContent.trim(); }).length`).(float64); empty > 0 {
+		t.Errorf("%v table headers of the run page are empty", empty)
+	}
 	b.shot("1-run-pending")
 
 	// Print 3 slips for 机关干部: 60 staff, so the page warns first.
@@ -485,6 +500,13 @@ func TestBrowserRunMeeting(t *testing.T) {
 		t.Errorf("the run page shows results while open")
 	}
 	b.shot("5-run-open")
+	// A big-screen link names the server's address (CEPING_BASE_URL), which
+	// the projector can reach, not the one this browser used.
+	b.js(`document.getElementById('screen-make').click(); true`)
+	b.waitFor(`!document.getElementById('screen-link').hidden`, 10*time.Second)
+	if href := b.js(`document.getElementById('screen-link').href`).(string); !strings.HasPrefix(href, "http://ceping.test/screen/2020/M1?") {
+		t.Errorf("the screen link is %q, want it on the base URL http://ceping.test", href)
+	}
 	// Two more ballots (k = 3 before a sheet shows counts), and the page follows.
 	apiVote(b.app, codes[1].(string), 88)
 	apiVote(b.app, codes[2].(string), 88)
@@ -501,6 +523,11 @@ func TestBrowserRunMeeting(t *testing.T) {
 	digest := b.js(`document.getElementById('s-digest').textContent`).(string)
 	if !b.js(`document.getElementById('print-card').hidden`).(bool) {
 		t.Errorf("slips can still be printed after close")
+	}
+	for _, id := range []string{"paper-box", "blank-links", "screen-form"} {
+		if !b.js(`document.getElementById('` + id + `').hidden`).(bool) {
+			t.Errorf("after close the run page still offers #%s", id)
+		}
 	}
 	b.shot("6-run-closed")
 

@@ -417,6 +417,13 @@ func (s *Server) revokeBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if list, err := s.svc.Batches(c.UserContext(), rec); err == nil { // its 第 N 批, for the log
+		for _, x := range list {
+			if x.ID == b.ID {
+				b.Number = x.Number
+			}
+		}
+	}
 	s.audit(c, u, auditBatchRevoke, meetingTarget(rec), batchRevokeDetail(rec, b, n))
 	return c.JSON(fiber.Map{"batch": b.ID, "group": b.Group, "count": b.Count, "revoked": n})
 }

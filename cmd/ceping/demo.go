@@ -61,9 +61,14 @@ func demoQuality(i int) float64 { return math.Mod(0.37+float64(i)*0.6180339887, 
 // seedDemo sets up the demo year cycle: units, people, forms, targets and
 // meetings; it closes three meetings with ballots and opens demoMeeting.
 func seedDemo(ctx context.Context, svc *ballots.Service, cycle string, now time.Time) error {
+	// The audit log shows the demo's set-up as the console's would be.
+	audit := func(action, target, detail string) {
+		_ = svc.Audit(ctx, ballots.AuditEntry{Actor: "admin", Action: action, Target: target, Detail: detail + "（演示数据）"})
+	}
 	if err := svc.CreateCycle(ctx, ballots.Cycle{Code: cycle, Name: cycle + "年度目标责任考核"}); err != nil {
 		return err
 	}
+	audit("setup.put", cycle, "新建考核年度："+cycle+"年度目标责任考核")
 	var units []ballots.Unit
 	for i, n := range demoTowns {
 		units = append(units, ballots.Unit{Code: fmt.Sprintf("T%02d", i+1), Name: n, Kind: ballots.KindTown, Staff: 40 + 7*i})
@@ -74,17 +79,22 @@ func seedDemo(ctx context.Context, svc *ballots.Service, cycle string, now time.
 	if err := svc.PutUnits(ctx, cycle, units); err != nil {
 		return err
 	}
-	if err := svc.PutPeople(ctx, cycle, demoPeople()); err != nil {
+	audit("setup.put", cycle, fmt.Sprintf("保存单位名单，共 %d 个单位", len(units)))
+	people := demoPeople()
+	if err := svc.PutPeople(ctx, cycle, people); err != nil {
 		return err
 	}
+	audit("setup.put", cycle, fmt.Sprintf("保存人员名单，共 %d 人", len(people)))
 	for _, f := range demoForms() {
 		if err := svc.PutForm(ctx, cycle, f); err != nil {
 			return fmt.Errorf("form %s: %w", f.Code, err)
 		}
+		audit("form.save", cycle+"/"+f.Code, "测评表："+f.Title)
 	}
 	if err := putDemoTargets(ctx, svc, cycle, units); err != nil {
 		return err
 	}
+	audit("targets.put", cycle, fmt.Sprintf("%d 个单位的目标任务", len(units)))
 	day := func(ago int) string { return now.AddDate(0, 0, -ago).Format("2006-01-02") }
 	townReport := func(code, host, title, date string) ballots.Meeting {
 		return ballots.Meeting{Code: code, Title: title, Kind: "work_report", Host: host, Date: date,
@@ -107,6 +117,7 @@ func seedDemo(ctx context.Context, svc *ballots.Service, cycle string, now time.
 		if _, err := svc.PutMeeting(ctx, cycle, m); err != nil {
 			return fmt.Errorf("meeting %s: %w", m.Code, err)
 		}
+		audit("meeting.save", cycle+"/"+m.Code, "会议："+m.Title)
 	}
 	// Closed meetings, with ballots: voters per group.
 	rng := rand.New(rand.NewPCG(uint64(len(cycle)), 2026))
@@ -118,7 +129,7 @@ func seedDemo(ctx context.Context, svc *ballots.Service, cycle string, now time.
 		{"deputies", map[string]int{"deputies": 32}},
 		{"T02-report", map[string]int{"cadres": 24, "village": 11, "committee": 6, "deputies": 9}},
 	} {
-		if err := runDemoMeeting(ctx, svc, cycle, run.meeting, run.voters, rng); err != nil {
+		if err := runDemoMeeting(ctx, svc, cycle, run.meeting, run.voters, rng, audit); err != nil {
 			return fmt.Errorf("meeting %s: %w", run.meeting, err)
 		}
 	}
@@ -126,7 +137,11 @@ func seedDemo(ctx context.Context, svc *ballots.Service, cycle string, now time.
 	if err != nil {
 		return err
 	}
-	return svc.Open(ctx, rec)
+	if err := svc.Open(ctx, rec); err != nil {
+		return err
+	}
+	audit("meeting.open", cycle+"/"+demoMeeting, "")
+	return nil
 }
 
 func demoPeople() []ballots.Person {
@@ -211,14 +226,16 @@ func ptr(x float64) *float64 { return &x }
 
 // runDemoMeeting opens a meeting, issues slips, casts a ballot with each
 // (answers leaning to each rated unit's quality) and closes it.
-func runDemoMeeting(ctx context.Context, svc *ballots.Service, cycle, code string, voters map[string]int, rng *rand.Rand) error {
+func runDemoMeeting(ctx context.Context, svc *ballots.Service, cycle, code string, voters map[string]int, rng *rand.Rand, audit func(action, target, detail string)) error {
 	rec, err := svc.Meeting(ctx, cycle, code)
 	if err != nil {
 		return err
 	}
+	target := cycle + "/" + code
 	if err := svc.Open(ctx, rec); err != nil {
 		return err
 	}
+	audit("meeting.open", target, "")
 	if rec, err = svc.Meeting(ctx, cycle, code); err != nil {
 		return err
 	}
@@ -236,6 +253,7 @@ func runDemoMeeting(ctx context.Context, svc *ballots.Service, cycle, code strin
 		if err != nil {
 			return err
 		}
+		audit("batch.issue", target, fmt.Sprintf("第 %d 批：类别 %s，%d 张", b.Number, g.Name, n))
 		for _, tok := range b.Tokens {
 			casts = append(casts, cast{tok, demoAnswers(&g, rng)})
 		}
@@ -260,8 +278,12 @@ func runDemoMeeting(ctx context.Context, svc *ballots.Service, cycle, code strin
 			return err
 		}
 	}
-	_, err = svc.Close(ctx, rec)
-	return err
+	sealed, err := svc.Close(ctx, rec)
+	if err != nil {
+		return err
+	}
+	audit("meeting.close", target, fmt.Sprintf("共 %d 张选票，封存摘要 %s", sealed.Ballots, sealed.Digest))
+	return nil
 }
 
 // unitIndex maps demo unit codes to their place, for their quality.
@@ -473,6 +495,8 @@ func runDemo(ctx context.Context, app *App, password string, changed bool, out i
 		if err != nil {
 			return err
 		}
+		_ = svc.Audit(ctx, ballots.AuditEntry{Actor: "admin", Action: "batch.issue", Target: cycle + "/" + demoMeeting,
+			Detail: fmt.Sprintf("第 %d 批：类别 机关干部，%d 张（演示数据）", b.Number, b.Count)})
 		link := strings.TrimRight(app.Config.BaseURL, "/") + "/b#" + b.Tokens[0].String()
 		qr, err := qrcode.New(link, qrcode.Low)
 		if err != nil {

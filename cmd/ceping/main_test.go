@@ -411,6 +411,13 @@ func TestDemo(t *testing.T) {
 	if status, data, _ := a.call("GET", meeting+"/turnout", nil, nil); status != 200 || json.Unmarshal(data, &tu) != nil || tu.Issued != 60 {
 		t.Errorf("turnout after the second start: %d %s, want 60 issued", status, data)
 	}
+	// The audit log shows the demo's own set-up, as the console's would be.
+	status, data, _ = a.call("GET", "/api/v1/audit?limit=200", nil, nil)
+	for _, want := range []string{`"setup.put"`, `"form.save"`, `"targets.put"`, `"meeting.close"`, `"batch.issue"`, "演示数据"} {
+		if status != 200 || !strings.Contains(string(data), want) {
+			t.Errorf("the audit log after the demo lacks %s: %d %.300s", want, status, data)
+		}
+	}
 	// A year that ranks: every unit has a total, the grades differ.
 	var table struct {
 		Units []struct {

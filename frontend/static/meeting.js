@@ -28,7 +28,7 @@
     'run.screenOpen': 'Open the big screen (valid {0} hours, no sign-in)', 'run.screenBadHours': 'Enter a whole number of hours from 1 to 48.',
     'run.paper': 'Enter paper ballots', 'run.blank': 'Print the blank paper form: {0}', 'run.blankHint': 'Attendees without a phone: print the blank paper form (same items and order as the ballot on the phone) and hand it out with the QR slip.', 'run.cancel': 'Cancel', 'run.back': 'Back to the meeting',
     'status.pending': 'Not opened', 'status.open': 'Open', 'status.closed': 'Closed',
-    'live.on': '● live', 'live.off': 'reconnecting…', 'live.connecting': 'connecting…',
+    'run.actions': 'Actions', 'live.on': '● live', 'live.off': 'reconnecting…', 'live.connecting': 'connecting…',
     'kind.work_report': 'Work-report meeting', 'kind.conference': 'County leading-cadres conference', 'kind.social': 'Social evaluation',
     'kind.group': 'Assessment-group evaluation', 'kind.other': 'Other',
     'confirm.openTitle': 'Open voting?', 'confirm.openText': 'Slips issued for this meeting can be used from now on. The meeting\'s groups and forms can no longer change. While voting is open only turnout is shown, to organizers too.',
@@ -99,6 +99,13 @@
     show('close-btn', canRun && status === 'open');
     show('print-card', canRun && status !== 'closed');
     show('batches-card', canRun);
+    // Once closed nothing is printed, keyed or newly projected; the links
+    // already made stay listed, to be revoked.
+    show('paper-box', status !== 'closed');
+    show('blank-hint', status !== 'closed');
+    show('blank-links', status !== 'closed');
+    show('screen-form', canRun && status !== 'closed');
+    if (status !== 'open') setLive('');
   }
 
   // relabel sets a text that follows the language switch.
@@ -164,17 +171,18 @@
     if (status === 'closed') { renderUnusedHead(); poll(false); return; }
     var url = '/api/v1' + base + '/events';
     if (!window.EventSource) { poll(true); return; } // an old browser: poll instead
-    setLive('connecting');
+    setLive(status === 'open' ? 'connecting' : '');
     es = new EventSource(url);
-    es.onopen = function () { if (es) setLive('on'); };
+    // Live is said only of an open meeting: before it opens nothing moves.
+    es.onopen = function () { if (es) setLive(status === 'open' ? 'on' : ''); };
     es.onmessage = function (ev) {
       if (!es) return;
-      setLive('on');
+      setLive(status === 'open' ? 'on' : '');
       var t;
       try { t = JSON.parse(ev.data); } catch (e) { return; }
       renderTurnout(t);
     };
-    es.onerror = function () { if (es) setLive('off'); };
+    es.onerror = function () { if (es) setLive(status === 'open' ? 'off' : ''); };
   }
 
   // poll reads the turnout once, and again every 3 s while again is set and
@@ -344,7 +352,6 @@
       status = meeting.status;
       renderStatus();
       show('status-card', true);
-      show('screen-form', canRun);
       loadScreenLinks();
       renderMeta();
       C.api('GET', '/cycles/' + enc(meeting.cycle) + '/units').then(function (u) {
@@ -397,8 +404,12 @@
       var a = $('screen-link');
       screenHours = hours;
       renderScreenLink();
-      a.href = r.data.path || r.data.url;
+      // The server's address (CEPING_BASE_URL), which the projector's
+      // computer can reach, not the one this browser happens to use.
+      a.href = r.data.url || r.data.path;
       a.hidden = false;
+      $('screen-url').textContent = a.href;
+      $('screen-url').hidden = false;
       a.focus();
       newLink = r.data.id;
       loadScreenLinks();
@@ -449,7 +460,7 @@
       C.api('DELETE', base + '/screen-links/' + enc(l.id)).then(function (r) {
         if (r.status !== 200) { msg('screen-links-msg', C.errorText(r.data), true); return; }
         msg('screen-links-msg', tt('screen.revoked.done', '链接已收回。'));
-        if (l.id === newLink) { $('screen-link').hidden = true; screenHours = 0; }
+        if (l.id === newLink) { $('screen-link').hidden = true; $('screen-url').hidden = true; screenHours = 0; }
         loadScreenLinks();
       });
     }, { danger: true });

@@ -58,16 +58,25 @@
     if (result) renderResults(result);
   }
 
+  // render shows turnout. Groups without slips are left out (no "0 / 0").
+  // Once voting has ended the unused slips are void: the count of valid
+  // ballots stands alone, with no share of slips that can no longer vote.
   function render(tu) {
     last = tu;
+    var closed = tu.status === 'closed';
     $('cast').textContent = tu.cast;
-    $('issued').textContent = tu.issued;
+    $('issued').textContent = closed ? '' : tu.issued;
+    D.body.classList.toggle('ended', closed);
     var p = pct(tu.cast, tu.issued);
-    $('pct').textContent = p + '%';
-    $('fill-total').style.width = p + '%';
+    $('pct').textContent = closed ? t('ballots', tu.cast) : p + '%';
+    $('fill-total').style.width = (closed ? (tu.cast ? 100 : 0) : p) + '%';
     var box = $('groups');
     (tu.groups || []).forEach(function (g) {
       var row = rows[g.code];
+      if (!g.issued && !g.cast) {
+        if (row) { box.removeChild(row); delete rows[g.code]; }
+        return;
+      }
       if (!row) {
         row = rows[g.code] = el('div', 'group');
         row.setAttribute('data-group', g.code);
@@ -81,8 +90,8 @@
         box.appendChild(row);
       }
       var gp = pct(g.cast, g.issued);
-      row.querySelector('.num').textContent = g.cast + ' / ' + g.issued + '（' + gp + '%）';
-      row.querySelector('.fill').style.width = gp + '%';
+      row.querySelector('.num').textContent = closed ? t('ballots', g.cast) : g.cast + ' / ' + g.issued + '（' + gp + '%）';
+      row.querySelector('.fill').style.width = (closed ? (g.cast ? 100 : 0) : gp) + '%';
     });
     $('note').textContent = t('updated', new Date().toLocaleTimeString(lang === 'en' ? 'en' : 'zh-CN'));
     setState(tu.status === 'open' || tu.status === 'closed' || tu.status === 'pending' ? tu.status : 'open');
