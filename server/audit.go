@@ -159,6 +159,7 @@ func screenRevokeDetail(l ballots.ScreenLink) string {
 type auditEntryJSON struct {
 	ballots.AuditEntry
 	TargetName string `json:"target_name,omitempty"`
+	DetailEN   string `json:"detail_en,omitempty"` // the detail in English, when known
 }
 
 // meetingActions are the actions whose target is a meeting, "cycle/code".
@@ -182,6 +183,7 @@ func (s *Server) targetNames(ctx context.Context, entries []ballots.AuditEntry) 
 	titles := map[string]string{}
 	for i, e := range entries {
 		out[i].AuditEntry = e
+		out[i].DetailEN = detailEN(e.Detail)
 		cycle, code, isMeeting := strings.Cut(e.Target, "/")
 		switch {
 		case isMeeting && (meetingActions[e.Action] || (e.Action == auditSetup && strings.HasPrefix(e.Detail, "会议"))):

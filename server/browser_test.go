@@ -164,9 +164,12 @@ func (b *browserApp) js(expr string) any {
 func (b *browserApp) waitFor(expr string, timeout time.Duration) {
 	b.t.Helper()
 	deadline := time.Now().Add(timeout)
+	// A predicate that throws (an element not there yet) is false for now,
+	// not a failure: the page is still loading.
+	poll := "(function(){ try { return !!(" + expr + "); } catch (e) { return false; } })()"
 	var err error
 	for {
-		_, err = chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
+		_, err = chromedp.Run(b.ctx, chromedp.Poll[bool](poll, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
 		// A navigation replaces the page's JavaScript context under a poll:
 		// poll again in the new one.
 		if err == nil || time.Now().After(deadline) || !navigated(err) {

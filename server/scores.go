@@ -172,7 +172,7 @@ func (s *Server) scoreInput(ctx context.Context, cycle string) (scoring.Input, [
 	var sealed []ballots.MeetingRecord
 	for _, rec := range recs {
 		if rec.Sealed == nil || rec.Def == nil {
-			warnings = append(warnings, fmt.Sprintf("会议“%s”尚未结束，其测评结果未计入 (meeting %s has not closed: its ballots are not counted yet)", rec.Meeting.Title, rec.Meeting.Code))
+			warnings = append(warnings, fmt.Sprintf("会议“%s”尚未结束，其测评结果未计入 (the meeting “%s” has not closed: its ballots are not counted yet)", rec.Meeting.Title, rec.Meeting.Title))
 			continue
 		}
 		sealed = append(sealed, rec)

@@ -51,7 +51,7 @@
       cell('audit.actor', '操作人', { text: e.actor || '—' }),
       cell('audit.action', '操作', { text: a ? a[en() ? 1 : 0] : e.action }),
       cell('audit.target', '对象', e.target_name ? { text: target, title: e.target } : { text: target }),
-      cell('audit.detail', '说明', { text: e.detail || '' })]);
+      cell('audit.detail', '说明', { text: (en() && e.detail_en) || e.detail || '' })]);
   }
   function options() {
     var sel = $('audit-type');

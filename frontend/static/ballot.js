@@ -231,12 +231,17 @@
     }
     return h;
   }
+  // say shows a status line; sayKey one from the table, which follows the
+  // language switch.
+  var saidKey = '';
   function say(msg, warn) {
     var s = $('status');
     s.textContent = msg || '';
     s.className = warn ? 'warn' : '';
+    saidKey = '';
     bar();
   }
+  function sayKey(key) { say(t(key)); saidKey = key; }
   function bar() { $('bar').hidden = !$('status').textContent && !$('acts').innerHTML; }
   function paint(v, main, acts) {
     view = v;
@@ -400,7 +405,7 @@
         });
       });
     });
-    if (any) say(t('restored'));
+    if (any) sayKey('restored');
   }
   function save() { if (!PV) put(kDraft(), JSON.stringify(A)); }
   function submit() {
@@ -912,7 +917,9 @@
       lang = lang === 'en' ? 'zh' : 'en';
       put('cp.lang', lang);
       prefs();
+      var key = saidKey;
       if (cur) cur();
+      if (key) sayKey(key);
     } else if (id === 'big') {
       big = !big;
       put('cp.big', big ? '1' : '0');

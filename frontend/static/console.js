@@ -8,6 +8,7 @@
   var EN = {
     'nav.overview': 'Overview', 'nav.users': 'Users', 'nav.audit': 'Audit log', 'nav.logout': 'Sign out', 'nav.password': 'Change password', 'nav.nextMeetings': 'Next: meetings ›',
     'role.admin': 'Admin', 'role.group': 'Assessment group', 'role.viewer': 'Read-only',
+    'role.who.admin': ' (Admin)', 'role.who.group': ' (Assessment group)', 'role.who.viewer': ' (Read-only)',
     'login.title': 'Organizer sign-in', 'login.user': 'User name', 'login.password': 'Password', 'login.submit': 'Sign in',
     'login.hint': 'Attendees: scan the QR code on your slip, no sign-in needed.',
     'overview.title': 'Years and meetings', 'overview.new': 'New assessment year', 'overview.code': 'Code', 'overview.name': 'Name',
@@ -18,10 +19,19 @@
   function extend(table) { for (var k in table) EN[k] = table[k]; }
   // t(key, zh, a0, a1…) is EN[key] in English (zh otherwise, or when the key
   // has no English), with {0}, {1}… replaced by a0, a1….
+  // English counts read "1 meeting", "2 meetings" where the table says
+  // "{0} meeting(s)".
   function t(key, zh) {
-    var s = lang === 'en' && EN[key] ? EN[key] : zh, args = arguments;
-    return args.length < 3 ? s : s.replace(/\{(\d)\}/g, function (_, i) { var v = args[+i + 2]; return v == null ? '' : String(v); });
+    var en = lang === 'en' && EN[key], s = en ? EN[key] : zh, args = arguments;
+    if (args.length < 3) return s;
+    s = s.replace(/\{(\d)\}/g, function (_, i) { var v = args[+i + 2]; return v == null ? '' : String(v); });
+    return en ? s.replace(/\b(\d+) (\w+)\(s\)/g, function (_, n, w) { return n + ' ' + w + (n === '1' ? '' : 's'); }) : s;
   }
+  // label is a grade or option label as the rules text words it, in
+  // English when the console is; a county's own labels stay as they are.
+  var LABELS = { '优秀': 'Excellent', '良好': 'Good', '一般': 'Fair', '较差': 'Poor', '称职': 'Competent', '基本称职': 'Basically competent',
+    '不称职': 'Incompetent', '好': 'Good', '较好': 'Fairly good', '差': 'Poor' };
+  function label(zh) { return lang === 'en' && LABELS[zh] ? LABELS[zh] : zh; }
   // pick chooses between a Chinese and an English text given together.
   function pick(zh, en) { return lang === 'en' ? en : zh; }
   function applyLang() {
@@ -64,7 +74,7 @@
     (kids || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? D.createTextNode(c) : c); });
     return e;
   }
-  window.Ceping = { api: api, errorText: errorText, msg: msg, el: el, t: t, pick: pick, extend: extend, csrf: csrf, lang: function () { return lang; } };
+  window.Ceping = { api: api, errorText: errorText, msg: msg, el: el, t: t, pick: pick, extend: extend, label: label, csrf: csrf, lang: function () { return lang; } };
   D.addEventListener('DOMContentLoaded', function () {
     applyLang();
     var b = D.getElementById('lang');

@@ -96,7 +96,7 @@
       if (notes.length) {
         unit.appendChild(C.el('span', { 'class': 'warn-mark', title: notes.join('\n'), 'aria-label': T('res.warnMark', '{0} 条说明', notes.length), text: '⚠' }));
       }
-      var rankCell = td(String(u.rank), true), gradeCell = C.el('td', { 'class': 'grade', text: u.grade || '—' });
+      var rankCell = td(String(u.rank), true), gradeCell = C.el('td', { 'class': 'grade', text: u.grade ? C.label(u.grade) : '—' });
       if (provisional) {
         rankCell.appendChild(C.el('span', { 'class': 'prov', text: T('res.provisional', '（参考）') }));
         gradeCell.appendChild(C.el('span', { 'class': 'prov', text: T('res.provisional', '（参考）') }));
@@ -190,7 +190,7 @@
       var head = [th(L('测评对象', 'Subject'))];
       if (dims) head.push(th(L('维度', 'Aspect')));
       head.push(th(L('有效票', 'Answers'), true));
-      (s.options || []).forEach(function (o) { head.push(th(o, true)); });
+      (s.options || []).forEach(function (o) { head.push(th(C.label(o), true)); });
       head.push(th(L('优秀率', 'Excellent'), true), th(L('称职及以上率', 'Competent or better'), true));
       var sb = C.el('tbody');
       (s.subjects || []).forEach(function (x) {
