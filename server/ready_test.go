@@ -65,6 +65,13 @@ func TestReadyz(t *testing.T) {
 	if err := live.Embedded().Restart(); err != nil {
 		t.Fatal(err)
 	}
+	// The server stops asking an absent Redis and pings it once a second:
+	// ready again within about a second of its return.
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got, _, _ := get("/readyz"); got == 200 {
+			break
+		}
+	}
 	want("Redis back", 200, "ok")
 	store.Close()
 	want("database gone", 503, "not ready")

@@ -394,6 +394,7 @@ func readAll(t *testing.T, res *http.Response) string {
 func TestEventStreamEndsWithSession(t *testing.T) {
 	ts := newTestServer(t)
 	ts.srv.recheck = 50 * time.Millisecond
+	ts.srv.keepAlive = 20 * time.Millisecond
 	ts.seedYear(t)
 	ts.open(t, mURL)
 	base := ts.listen(t)
