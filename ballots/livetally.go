@@ -356,7 +356,7 @@ func (s *Service) tallyCheck(ctx context.Context, id, n int64, recount Tally) (s
 	if due {
 		// Redis lost the histogram, or a crash a buffer, and the claim
 		// that makes it good has not happened yet: make it now.
-		if err := s.rebuild(ctx, id); err != nil {
+		if err := s.rebuild(ctx, id, false); err != nil {
 			return "unavailable", true
 		}
 	}

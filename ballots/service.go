@@ -478,7 +478,7 @@ func (s *Service) reconcile(ctx context.Context, last map[int64]int64) {
 		if pos >= m.Cast {
 			delete(last, m.ID)
 			if last == nil && m.Cast > 0 && !s.histogramComplete(ctx, m.ID, m.Cast) {
-				if err := s.rebuild(ctx, m.ID); err != nil {
+				if err := s.rebuild(ctx, m.ID, true); err != nil {
 					s.log.Warn("reconcile: claim live tally", "meeting", m.ID, "err", err)
 				}
 			}
@@ -490,12 +490,19 @@ func (s *Service) reconcile(ctx context.Context, last map[int64]int64) {
 				continue
 			}
 		}
-		if err := s.rebuild(ctx, m.ID); err != nil {
+		if err := s.rebuild(ctx, m.ID, true); err != nil {
 			s.log.Warn("reconcile: rebuild live state", "meeting", m.ID, "err", err)
 		}
 	}
+	isOpen := map[int64]bool{}
+	for _, m := range open {
+		isOpen[m.ID] = true
+	}
 	for _, id := range s.claimsDue() {
-		if err := s.rebuild(ctx, id); err != nil {
+		if !isOpen[id] {
+			continue // closed: its close compares, and its live state is dropped
+		}
+		if err := s.rebuild(ctx, id, true); err != nil {
 			s.log.Warn("reconcile: claim live tally", "meeting", id, "err", err)
 		}
 	}
@@ -520,11 +527,18 @@ func (s *Service) histogramComplete(ctx context.Context, id, count int64) bool {
 
 // rebuild brings a meeting's live state up to a recount of the ledger: the
 // turnout is replaced, and the tally ballots the histogram lacks are
-// claimed into this process's buffer (livetally.go).
-func (s *Service) rebuild(ctx context.Context, id int64) error {
+// claimed into this process's buffer (livetally.go). With openOnly a
+// meeting that has closed since it was listed is left alone: its close
+// compares and then drops the live state, which must not come back.
+func (s *Service) rebuild(ctx context.Context, id int64, openOnly bool) error {
 	t, n, _, err := s.recountBallots(ctx, id)
 	if err != nil {
 		return err
+	}
+	if openOnly {
+		if rec, err := s.ledger.MeetingByID(ctx, id); err != nil || rec.Meeting.Status != StatusOpen {
+			return err
+		}
 	}
 	cast := map[string]int64{}
 	for f, v := range t {
