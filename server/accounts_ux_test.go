@@ -201,10 +201,10 @@ func TestAccountNamesAndAudit(t *testing.T) {
 		}
 		seen[en.Action] += en.TargetName + " | " + en.Detail + "\n"
 	}
-	if got := seen["batch.issue"]; !strings.HasPrefix(got, "城关镇2020年度工作报告大会 | 类别 机关干部，12 张") {
+	if got := seen["batch.issue"]; !strings.HasPrefix(got, "城关镇2020年度工作报告大会 | 第 1 批：类别 机关干部，12 张") {
 		t.Errorf("batch.issue reads %q", got)
 	}
-	if got := seen["batch.revoke"]; !strings.HasPrefix(got, "城关镇2020年度工作报告大会 | 类别 机关干部，作废未用选票 12 张") {
+	if got := seen["batch.revoke"]; !strings.HasPrefix(got, "城关镇2020年度工作报告大会 | 第 1 批：类别 机关干部，作废未用选票 12 张") {
 		t.Errorf("batch.revoke reads %q", got)
 	}
 	if got := seen["meeting.save"]; !strings.Contains(got, "会议：城关镇2020年度工作报告大会") {

@@ -105,7 +105,7 @@
     show('blank-hint', status !== 'closed');
     show('blank-links', status !== 'closed');
     show('screen-form', canRun && status !== 'closed');
-    if (status !== 'open') setLive('');
+    setLive(status === 'closed' ? '' : liveState);
   }
 
   // relabel sets a text that follows the language switch.
@@ -163,26 +163,27 @@
   function setLive(state) {
     var l = $('live');
     liveState = state;
+    // data-state is the stream's own state; the words show only while
+    // votes can arrive (nothing is "live" before opening or after close).
     l.setAttribute('data-state', state);
-    l.textContent = state ? tt('live.' + state, { on: '● 实时', off: '连接中断，正在重连…', connecting: '正在连接…' }[state]) : '';
+    l.textContent = state && status === 'open' ? tt('live.' + state, { on: '● 实时', off: '连接中断，正在重连…', connecting: '正在连接…' }[state]) : '';
   }
 
   function connect() {
     if (status === 'closed') { renderUnusedHead(); poll(false); return; }
     var url = '/api/v1' + base + '/events';
     if (!window.EventSource) { poll(true); return; } // an old browser: poll instead
-    setLive(status === 'open' ? 'connecting' : '');
+    setLive('connecting');
     es = new EventSource(url);
-    // Live is said only of an open meeting: before it opens nothing moves.
-    es.onopen = function () { if (es) setLive(status === 'open' ? 'on' : ''); };
+    es.onopen = function () { if (es) setLive('on'); };
     es.onmessage = function (ev) {
       if (!es) return;
-      setLive(status === 'open' ? 'on' : '');
+      setLive('on');
       var t;
       try { t = JSON.parse(ev.data); } catch (e) { return; }
       renderTurnout(t);
     };
-    es.onerror = function () { if (es) setLive(status === 'open' ? 'off' : ''); };
+    es.onerror = function () { if (es) setLive('off'); };
   }
 
   // poll reads the turnout once, and again every 3 s while again is set and

@@ -40,7 +40,7 @@
   function td(text, num) { return C.el('td', { 'class': num ? 'num' : '', text: text }); }
   // note is a server note in the chosen language: notes are written
   // "中文说明 (English)", as the server's messages are.
-  var TAIL = /^([\s\S]*\S)\s*\(([^()\u4e00-\u9fff]*[a-z]{2}[^()\u4e00-\u9fff]*)\)\s*$/;
+  var TAIL = /^([\s\S]*?[\u3000-\u9fff\uff00-\uffef][\s\S]*?)\s*\(([A-Za-z][^()]*[a-z]{2}[^()]*)\)\s*$/;
   function note(s) {
     var m = TAIL.exec(s || '');
     if (!m) return s;
