@@ -27,6 +27,10 @@ type User struct {
 	// random generation, so a token of an earlier account of the same name
 	// never matches.
 	Generation int64 `json:"-"`
+	// Body is an assessor's body, Unit a unit account's unit (codes,
+	// valid in any year that has them); empty for other roles.
+	Body string `json:"body,omitempty"`
+	Unit string `json:"unit,omitempty"`
 }
 
 // MeetingRecord is a meeting as stored: its fields, its ledger id and, once
@@ -118,9 +122,10 @@ type Ledger interface {
 	// SetPassword replaces an account's password hash and advances its
 	// session generation; ENotFound if there is none.
 	SetPassword(ctx context.Context, name, hash string) error
-	// SetRole changes an account's role and advances its session
+	// SetRole changes an account's role and binding (the body of an
+	// assessor, the unit of a unit account) and advances its session
 	// generation; ENotFound if there is none.
-	SetRole(ctx context.Context, name, role string) error
+	SetRole(ctx context.Context, name, role, body, unit string) error
 	// EndSessions advances an account's session generation, ending every
 	// token issued before; ENotFound if there is none.
 	EndSessions(ctx context.Context, name string) error

@@ -34,9 +34,11 @@ func (s *Service) AddUser(ctx context.Context, u User, password string) error {
 		v.add("name", "登录名请用字母或数字（如 zhangsan），姓名填在“姓名”一栏 (login names use letters and digits, e.g. zhangsan; put the person's name in the name field)")
 	}
 	v.text("display_name", u.DisplayName, false, 32)
-	if !oneOf(u.Role, []string{RoleAdmin, RoleGroup, RoleViewer}) {
-		v.add("role", "请选择角色：管理员、考核组或只读 (choose a role: admin, group or viewer)")
+	bound := u.Body + u.Unit
+	if u.Body != "" && u.Unit != "" {
+		v.add("unit", "账号只能绑定考核主体或单位之一 (bind a body or a unit, not both)")
 	}
+	s.checkRole(ctx, &v, &u, bound)
 	if n := utf8.RuneCountInString(password); n < 8 || len(password) > 72 {
 		v.add("password", "密码须为 8 到 72 个字符 (password: 8 to 72 characters)")
 	}
@@ -740,13 +742,23 @@ func (s *Service) Cycle(ctx context.Context, code string) (Cycle, error) {
 	return s.ledger.Cycle(ctx, code)
 }
 
-// SetRole changes an account's role and ends its sessions, so the new role
-// applies from the next sign-in. EInvalid for an unknown role, ENotFound
-// for an unknown account, EConflict when it would leave no admin.
+// SetRole changes an account's role (one without a binding) and ends its
+// sessions; see SetRoleBound.
 func (s *Service) SetRole(ctx context.Context, name, role string) error {
-	if !oneOf(role, []string{RoleAdmin, RoleGroup, RoleViewer}) {
-		return &Error{Code: EInvalid, Message: "请选择角色：管理员、考核组或只读 (choose a role: admin, group or viewer)",
-			Details: []Detail{{Field: "role", Message: "请选择角色：管理员、考核组或只读 (choose a role: admin, group or viewer)"}}}
+	return s.SetRoleBound(ctx, name, role, "")
+}
+
+// SetRoleBound changes an account's role and, for an assessor or a unit
+// account, the body or unit it is bound to, and ends its sessions, so the
+// new role applies from the next sign-in. EInvalid for an unknown role or
+// a binding that does not fit it, ENotFound for an unknown account,
+// EConflict when it would leave no admin.
+func (s *Service) SetRoleBound(ctx context.Context, name, role, bound string) error {
+	u := User{Name: name, Role: role}
+	var v validator
+	s.checkRole(ctx, &v, &u, bound)
+	if err := v.err("账号"); err != nil {
+		return err
 	}
 	users, err := s.ledger.Users(ctx)
 	if err != nil {
@@ -754,23 +766,67 @@ func (s *Service) SetRole(ctx context.Context, name, role string) error {
 	}
 	admins := 0
 	var target *User
-	for i, u := range users {
-		if u.Role == RoleAdmin {
+	for i, x := range users {
+		if x.Role == RoleAdmin {
 			admins++
 		}
-		if u.Name == name {
+		if x.Name == name {
 			target = &users[i]
 		}
 	}
 	switch {
 	case target == nil:
 		return Errorf(ENotFound, "账号 %s 不存在 (no such user)", name)
-	case target.Role == role:
+	case target.Role == role && target.Body == u.Body && target.Unit == u.Unit:
 		return nil // nothing changes, and no session ends
-	case target.Role == RoleAdmin && admins == 1:
+	case target.Role == RoleAdmin && role != RoleAdmin && admins == 1:
 		return Errorf(EConflict, "不能取消最后一个管理员的管理员角色 (the last admin stays an admin)")
 	}
-	return s.ledger.SetRole(ctx, name, role)
+	return s.ledger.SetRole(ctx, name, role, u.Body, u.Unit)
+}
+
+// roleChoice is the message for a role that is not one.
+const roleChoice = "请选择角色：管理员、考核组、只读、考核主体填报或被考核单位 (choose a role: admin, group, viewer, assessor or unit)"
+
+// checkRole checks u.Role and sets u.Body or u.Unit from bound: an
+// assessor is bound to a body, a unit account to a unit, both existing in
+// some year; other roles take no binding.
+func (s *Service) checkRole(ctx context.Context, v *validator, u *User, bound string) {
+	bound = strings.TrimSpace(bound)
+	u.Body, u.Unit = "", ""
+	switch u.Role {
+	case RoleAdmin, RoleGroup, RoleViewer:
+		if bound != "" {
+			v.add("role", "此角色不绑定考核主体或单位 (this role is bound to no body or unit)")
+		}
+		return
+	case RoleAssessor, RoleUnit:
+	default:
+		v.add("role", roleChoice)
+		return
+	}
+	field, what, whatEN := "body", "考核主体", "body"
+	if u.Role == RoleUnit {
+		field, what, whatEN = "unit", "单位", "unit"
+	}
+	if bound == "" {
+		v.add(field, "请选择该账号所属的%s (choose the account's %s)", what, whatEN)
+		return
+	}
+	ok, err := s.bindingExists(ctx, u.Role, bound)
+	if err != nil {
+		v.add(field, "暂时无法核对%s，请稍后再试 (could not check the %s: try again)", what, whatEN)
+		return
+	}
+	if !ok {
+		v.add(field, "%s %q 不在任何考核年度中，请先添加 (no year has %s %q)", what, bound, whatEN, bound)
+		return
+	}
+	if u.Role == RoleAssessor {
+		u.Body = bound
+	} else {
+		u.Unit = bound
+	}
 }
 
 // EndSessions signs an account out everywhere: every token issued to it so

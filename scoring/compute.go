@@ -132,17 +132,8 @@ func Compute(in Input) (Table, error) {
 
 // factor is an indicator's share of its points.
 func factor(ind Indicator, floor float64) float64 {
-	switch {
-	case ind.MajorLoss:
-		return 0
-	case ind.Score != nil:
-		return *ind.Score / 100
-	case *ind.Completion >= 1:
-		return 1
-	case *ind.Completion <= floor: // "60%以下" includes 60%
-		return 0
-	}
-	return *ind.Completion
+	f, _ := Factor(ind, floor)
+	return f
 }
 
 func scoreTarget(row *Row, r Rules, t *Target) {
@@ -154,8 +145,15 @@ func scoreTarget(row *Row, r Rules, t *Target) {
 	if t == nil {
 		row.Warnings = append(row.Warnings, noTargetsWarning)
 	} else {
+		pending := 0
 		for _, ind := range t.Indicators {
 			earned[ind.Category] += ind.Points * factor(ind, r.CompletionFloor)
+			if ind.Pending {
+				pending++
+			}
+		}
+		if pending > 0 {
+			row.Warnings = append(row.Warnings, pendingWarning(pending))
 		}
 	}
 	score := 0.0

@@ -53,6 +53,10 @@ type Indicator struct {
 	Completion *float64 `json:"completion,omitempty"`
 	Score      *float64 `json:"score,omitempty"`
 	MajorLoss  bool     `json:"major_loss,omitempty"`
+	// Pending marks an indicator of a catalogue whose value is not yet
+	// approved: it has no completion or score and counts 0, and its unit's
+	// row says how many are pending.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Adjustment is one 加减分 entry: positive for a bonus, negative for a
@@ -215,6 +219,8 @@ func validateTarget(cats map[string]float64, kind string, t Target, field string
 			return inputErr(t.Unit, f+".points", "%s的分值 points 为 %s，不能为负数", what, num(ind.Points))
 		}
 		switch {
+		case ind.Pending && (ind.Completion != nil || ind.Score != nil || ind.MajorLoss):
+			return inputErr(t.Unit, f+".pending", "%s标为待审核 pending，就不能再给完成率、得分或重大失分", what)
 		case ind.Completion != nil && ind.Score != nil:
 			return inputErr(t.Unit, f, "%s同时给出了完成率 completion 和得分 score，只能给一个", what)
 		case ind.Completion != nil:
@@ -225,7 +231,7 @@ func validateTarget(cats map[string]float64, kind string, t Target, field string
 			if s := *ind.Score; !finite(s) || s < 0 || s > 100 {
 				return inputErr(t.Unit, f+".score", "%s的得分 score 为 %s，应在 0 到 100 之间", what, num(s))
 			}
-		case !ind.MajorLoss:
+		case !ind.MajorLoss && !ind.Pending:
 			return inputErr(t.Unit, f, "%s缺少完成率 completion 或得分 score", what)
 		}
 		sums[ind.Category] += ind.Points

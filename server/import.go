@@ -897,6 +897,11 @@ func translateCategories(msg string) string {
 // saveTargets validates a year's target-task data against its units and
 // rules, as PUT targets does, and stores it.
 func (s *Server) saveTargets(ctx context.Context, cycle string, ts []scoring.Target) error {
+	if cat, err := s.svc.Indicators(ctx, cycle); err != nil {
+		return err
+	} else if len(cat) > 0 {
+		return ballots.Errorf(ballots.ECatalogueInUse, "本年度已有目标任务分解表，目标任务得分来自各考核主体填报并经审核的数值，不能再直接录入 (this year has a catalogue: target scores come from approved entries)")
+	}
 	in, err := s.scoreBase(ctx, cycle)
 	if err != nil {
 		return err

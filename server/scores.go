@@ -94,7 +94,21 @@ func (s *Server) getTargets(c *fiber.Ctx) error {
 	return c.JSON(ts)
 }
 
+// targets returns a year's target-task data: with a catalogue, its
+// indicators valued by their approved entries (pending ones count 0);
+// without, the targets as PUT.
 func (s *Server) targets(ctx context.Context, cycle string) ([]scoring.Target, error) {
+	cat, err := s.svc.Indicators(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	if len(cat) > 0 {
+		entries, err := s.svc.Entries(ctx, cycle)
+		if err != nil {
+			return nil, err
+		}
+		return scoring.FromCatalogue(cat, entries), nil
+	}
 	stored, err := s.svc.Targets(ctx, cycle)
 	if err != nil {
 		return nil, err

@@ -95,6 +95,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerVotingRoutes(s, api)
 	registerWatchRoutes(s, api)
 	registerScoreRoutes(s, api)
+	registerCollectRoutes(s, api)
 	registerUserRoutes(s, api)
 	registerPaperRoutes(s, api)
 	registerScreenRoutes(s, api)

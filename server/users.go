@@ -33,6 +33,10 @@ func roleNameZH(role string) string {
 		return "考核组"
 	case ballots.RoleViewer:
 		return "只读"
+	case ballots.RoleAssessor:
+		return "考核主体填报"
+	case ballots.RoleUnit:
+		return "被考核单位"
 	}
 	return role
 }
@@ -58,16 +62,19 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 		Name        string `json:"name"`
 		DisplayName string `json:"display_name"`
 		Role        string `json:"role"`
+		Body        string `json:"body"`
+		Unit        string `json:"unit"`
 		Password    string `json:"password"`
 	}
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	u := ballots.User{Name: strings.TrimSpace(req.Name), DisplayName: strings.TrimSpace(req.DisplayName), Role: req.Role}
+	u := ballots.User{Name: strings.TrimSpace(req.Name), DisplayName: strings.TrimSpace(req.DisplayName), Role: req.Role,
+		Body: strings.TrimSpace(req.Body), Unit: strings.TrimSpace(req.Unit)}
 	if err := s.svc.AddUser(c.UserContext(), u, req.Password); err != nil {
 		return err
 	}
-	detail := "角色：" + roleNameZH(u.Role)
+	detail := "角色：" + roleNameZH(u.Role) + bindingZH(u)
 	if u.DisplayName != "" {
 		detail += "，姓名：" + u.DisplayName
 	}
@@ -75,9 +82,22 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(u)
 }
 
-// updateUser answers PATCH /users/{name} {"display_name", "role"} (admin,
-// either or both): 200 with the account. A new role ends the account's
-// sessions: it applies from the next sign-in.
+// bindingZH names what an assessor or unit account is bound to, for the
+// audit log: "（考核主体 TJJ）".
+func bindingZH(u ballots.User) string {
+	switch {
+	case u.Body != "":
+		return "（考核主体 " + u.Body + "）"
+	case u.Unit != "":
+		return "（单位 " + u.Unit + "）"
+	}
+	return ""
+}
+
+// updateUser answers PATCH /users/{name} {"display_name", "role", "body",
+// "unit"} (admin; a name, a role or both; an assessor's role comes with its
+// body, a unit account's with its unit): 200 with the account. A new role
+// or binding ends the account's sessions: it applies from the next sign-in.
 func (s *Server) updateUser(c *fiber.Ctx) error {
 	if err := s.admin(c); err != nil {
 		return err
@@ -85,6 +105,8 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	var req struct {
 		DisplayName *string `json:"display_name"`
 		Role        *string `json:"role"`
+		Body        string  `json:"body"`
+		Unit        string  `json:"unit"`
 	}
 	if err := decode(c, &req); err != nil {
 		return err
@@ -109,13 +131,20 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		err = s.svc.SetRole(ctx, name, *req.Role)
+		if req.Body != "" && req.Unit != "" {
+			return ballots.Errorf(ballots.EInvalid, "账号只能绑定考核主体或单位之一 (bind a body or a unit, not both)")
+		}
+		err = s.svc.SetRoleBound(ctx, name, *req.Role, strings.TrimSpace(req.Body+req.Unit))
 		s.sessions.forget(name)
 		if err != nil {
 			return err
 		}
-		if before.Role != *req.Role {
-			s.audit(c, s.actor(c), auditUserRole, name, "角色由"+roleNameZH(before.Role)+"改为"+roleNameZH(*req.Role)+"，该账号需重新登录")
+		after, err := s.svc.User(ctx, name)
+		if err != nil {
+			return err
+		}
+		if before.Role != after.Role || before.Body != after.Body || before.Unit != after.Unit {
+			s.audit(c, s.actor(c), auditUserRole, name, "角色由"+roleNameZH(before.Role)+bindingZH(before)+"改为"+roleNameZH(after.Role)+bindingZH(after)+"，该账号需重新登录")
 		}
 	}
 	u, err := s.svc.User(ctx, name)

@@ -17,12 +17,14 @@ type userRow struct {
 	DisplayName  string
 	PasswordHash string
 	SessionGen   int64
+	Body         string
+	Unit         string
 }
 
 func (userRow) TableName() string { return "users" }
 
 func (r userRow) toDomain() ballots.User {
-	return ballots.User{Name: r.Name, Role: r.Role, DisplayName: r.DisplayName, PasswordHash: r.PasswordHash, Generation: r.SessionGen}
+	return ballots.User{Name: r.Name, Role: r.Role, DisplayName: r.DisplayName, PasswordHash: r.PasswordHash, Generation: r.SessionGen, Body: r.Body, Unit: r.Unit}
 }
 
 type cycleRow struct {
@@ -109,7 +111,7 @@ func (batchRow) TableName() string { return "batches" }
 
 // CreateUser implements ballots.Ledger.
 func (s *Store) CreateUser(ctx context.Context, u ballots.User) error {
-	err := s.w.WithContext(ctx).Create(&userRow{Name: u.Name, Role: u.Role, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash, SessionGen: u.Generation}).Error
+	err := s.w.WithContext(ctx).Create(&userRow{Name: u.Name, Role: u.Role, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash, SessionGen: u.Generation, Body: u.Body, Unit: u.Unit}).Error
 	if isUnique(err) {
 		return ballots.Errorf(ballots.EConflict, "账号 %s 已存在 (user exists)", u.Name)
 	}
@@ -467,8 +469,8 @@ func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
 }
 
 // SetRole implements ballots.Ledger.
-func (s *Store) SetRole(ctx context.Context, name, role string) error {
-	return s.updateUser(ctx, name, map[string]any{"role": role, "session_gen": gorm.Expr("session_gen + 1")})
+func (s *Store) SetRole(ctx context.Context, name, role, body, unit string) error {
+	return s.updateUser(ctx, name, map[string]any{"role": role, "body": body, "unit": unit, "session_gen": gorm.Expr("session_gen + 1")})
 }
 
 // EndSessions implements ballots.Ledger.
