@@ -75,15 +75,15 @@ const (
 
 // Entry is a body's value for one indicator and where it stands.
 type Entry struct {
-	Indicator string   `json:"indicator"`
-	Status    string   `json:"status"`
-	Actual    *float64 `json:"actual,omitempty"`
-	Score     *float64 `json:"score,omitempty"`
-	MajorLoss bool     `json:"major_loss,omitempty"`
-	Reason    string   `json:"reason,omitempty"`  // why major_loss
-	Note      string   `json:"note,omitempty"`    // the body's note
-	Comment   string   `json:"comment,omitempty"` // the office's comment when it returned the entry
-	UpdatedBy string   `json:"updated_by"`
+	Indicator string    `json:"indicator"`
+	Status    string    `json:"status"`
+	Actual    *float64  `json:"actual,omitempty"`
+	Score     *float64  `json:"score,omitempty"`
+	MajorLoss bool      `json:"major_loss,omitempty"`
+	Reason    string    `json:"reason,omitempty"`  // why major_loss
+	Note      string    `json:"note,omitempty"`    // the body's note
+	Comment   string    `json:"comment,omitempty"` // the office's comment when it returned the entry
+	UpdatedBy string    `json:"updated_by"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
@@ -108,9 +108,9 @@ type Collection struct {
 	Catalogue []Indicator
 	Entries   map[string]Entry // by indicator code
 
-	put     map[string]Entry
-	drop    []string
-	replace []Indicator
+	put      map[string]Entry
+	drop     []string
+	replace  []Indicator
 	replaced bool
 }
 
