@@ -27,7 +27,7 @@ const usage = `ceping — 匿名测评系统 (anonymous assessment voting)
 usage:
   ceping serve              run the server
   ceping demo [-reset]      seed a demo year (or find it), serve it, print a voting link
-  ceping user add NAME --role admin|group|viewer   (password on stdin)
+  ceping user add NAME --role admin|group|viewer|assessor|unit [--body B | --unit U]   (password on stdin)
   ceping score FILE.json    print the score table for an offline input
   ceping bench [-n N] [-c C]  load test: cast N slips with C clients
   ceping verify RESULTS.json BALLOTS.json | ceping verify URL
@@ -427,12 +427,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 
 func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) < 2 || args[0] != "add" {
-		return errors.New("usage: ceping user add NAME --role admin|group|viewer  (password on stdin)")
+		return errors.New("usage: ceping user add NAME --role admin|group|viewer|assessor|unit [--body B | --unit U]  (password on stdin)")
 	}
 	name := args[1]
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	cfg := configFlags(fs)
-	role := fs.String("role", "", "admin, group or viewer")
+	role := fs.String("role", "", "admin, group, viewer, assessor or unit")
+	body := fs.String("body", "", "the body (考核主体) code of an assessor")
+	unit := fs.String("unit", "", "the unit code of a unit account")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
@@ -446,7 +448,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	}
 	defer store.Close()
 	svc := ballots.NewService(store, nil, ballots.Options{})
-	if err := svc.CreateUser(ctx, name, *role, strings.TrimRight(line, "\r\n")); err != nil {
+	u := ballots.User{Name: name, Role: *role, Body: *body, Unit: *unit}
+	if err := svc.AddUser(ctx, u, strings.TrimRight(line, "\r\n")); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "已添加账号 %s（%s） (user added)\n", name, *role)
