@@ -150,9 +150,9 @@
     var ind = row.ind, st = status(row);
     var c = el('section', { 'class': 'entry card', id: 'e-' + ind.code, 'data-code': ind.code, 'data-status': st || 'empty' });
     row.card = c;
-    var head = el('div', { 'class': 'entry-head' }, [el('h3', { text: ind.name + (returned ? '（' + unitName(ind.unit) + '）' : '') }),
-      el('span', { 'class': 'badge st-' + (st || 'empty'), text: st ? T('st.' + st, STATUS[st]) : T('st.empty', '未填写') })]);
-    c.appendChild(head);
+    row.badge = el('span');
+    c.appendChild(el('div', { 'class': 'entry-head' }, [el('h3', { text: ind.name + (returned ? '（' + unitName(ind.unit) + '）' : '') }), row.badge]));
+    badge(row);
     c.appendChild(el('p', { 'class': 'meta hint', text: meta(ind) }));
     if (st === 'returned' && row.entry.comment) {
       c.appendChild(el('p', { 'class': 'comment' }, [el('strong', { text: T('collect.comment', '考核办退回意见：') }), row.entry.comment]));
@@ -201,6 +201,14 @@
     figures(row);
     showState(row);
     return c;
+  }
+
+  // badge shows the entry's status: 草稿, 已报送, 已通过, 已退回 or 未填写.
+  function badge(row) {
+    var st = status(row);
+    row.badge.className = 'badge st-' + (st || 'empty');
+    row.badge.textContent = st ? T('st.' + st, STATUS[st]) : T('st.empty', '未填写');
+    if (row.card) row.card.setAttribute('data-status', st || 'empty');
   }
 
   function clearMissing(row) {
@@ -279,6 +287,7 @@
         if (row.again || row.dirty) { save(row); return; }
         setState(row, 'saved');
         figures(row);
+        badge(row);
         return;
       }
       if (r.status >= 500 || r.status === 429) { offline(row); return; }
