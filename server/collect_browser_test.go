@@ -20,7 +20,7 @@ func collectBrowserYear(a *app) {
 	runYear(a)
 	a.call("PUT", "/api/v1/cycles/2020/bodies", "", []map[string]string{
 		{"code": "TJJ", "name": "县统计局", "kind": "statistics"}, {"code": "AJJ", "name": "县应急管理局", "kind": "department"},
-		{"code": "G1", "name": "第一考核组", "kind": "group"}}, 200, nil)
+		{"code": "G1", "name": "第一考核组", "kind": "group"}, {"code": "CZJ", "name": "县财政局", "kind": "department"}}, 200, nil)
 	a.call("PUT", "/api/v1/cycles/2020/indicators", "", []map[string]any{
 		{"code": "T01-01", "unit": "T01", "category": "economic", "name": "地区生产总值增速", "points": 20, "method": "completion", "target": 8.5, "measure": "%", "source": "TJJ"},
 		{"code": "T01-02", "unit": "T01", "category": "economic", "name": "万元GDP能耗", "points": 15, "method": "completion", "target": 0.5, "measure": "吨标煤", "better": "lower", "source": "TJJ"},
@@ -32,6 +32,7 @@ func collectBrowserYear(a *app) {
 		{"code": "D01-02", "unit": "D01", "category": "team", "name": "班子建设", "points": 30, "method": "score", "source": "G1"},
 	}, 200, nil)
 	a.call("POST", "/api/v1/users", "", map[string]string{"name": "tjj", "role": "assessor", "body": "TJJ", "password": "tjj-password"}, 201, nil)
+	a.call("POST", "/api/v1/users", "", map[string]string{"name": "czj", "role": "assessor", "body": "CZJ", "password": "czj-password"}, 201, nil)
 	a.call("POST", "/api/v1/users", "", map[string]string{"name": "t01", "role": "unit", "unit": "T01", "password": "t01-password"}, 201, nil)
 	a.call("PUT", "/api/v1/cycles/2020/collection", "", map[string]string{"deadline": "2099-01-10"}, 200, nil)
 }
@@ -221,4 +222,12 @@ func TestBrowserCollect375(t *testing.T) {
 	noSideScroll(b, "mine")
 	b.shot("mine")
 	axeIfThere(b, "the unit's page")
+
+	// A body with no indicators this year is told so, with nothing to submit.
+	b.js(`document.querySelector('form.logout').submit(); true`)
+	b.waitFor(`location.pathname === '/console/login'`, 10*time.Second)
+	signInAs(b, "czj", page, `!!document.getElementById('no-indicators')`)
+	if got := b.js(`document.getElementById('no-indicators').textContent + '|' + document.getElementById('submit-bar').hidden + '|' + document.querySelectorAll('.entry').length`).(string); got != "县财政局在本年度没有需要填报的指标。如有疑问，请联系考核办。|true|0" {
+		t.Errorf("a body without indicators: %q", got)
+	}
 }
