@@ -83,6 +83,26 @@ func axeIfThere(b *browserApp, where string) {
 	}
 }
 
+// inEnglish switches the page to English, checks that no labelled text
+// stays Chinese and that want shows, and switches back.
+func inEnglish(b *browserApp, where string, want ...string) {
+	b.t.Helper()
+	b.js(`document.getElementById('lang').click(); true`)
+	b.waitFor(`document.documentElement.lang === 'en'`, 5*time.Second)
+	left := b.js(`Array.prototype.filter.call(document.querySelectorAll('[data-i18n]'), function(e){ return /[\u4e00-\u9fff]/.test(e.textContent); }).map(function(e){ return e.getAttribute('data-i18n'); }).join(' ')`).(string)
+	if left != "" {
+		b.t.Errorf("%s in English still shows Chinese: %s", where, left)
+	}
+	text := b.js(`document.body.innerText`).(string)
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			b.t.Errorf("%s in English: no %q in %q", where, w, text)
+		}
+	}
+	b.js(`document.getElementById('lang').click(); true`)
+	b.waitFor(`document.documentElement.lang === 'zh-CN'`, 5*time.Second)
+}
+
 // offline cuts the browser's network, or restores it.
 func (b *browserApp) offline(off bool) {
 	b.t.Helper()
@@ -195,6 +215,8 @@ func TestBrowserCollect375(t *testing.T) {
 	b.js(`document.getElementById('submit-all').click()`)
 	b.waitFor(`document.getElementById('submit-msg').textContent.indexOf('已报送 1 项') >= 0 && document.querySelectorAll('#returned .entry').length === 0`, 10*time.Second)
 
+	inEnglish(b, "the assessor's page", "Submit all", "Submitted", "My entries")
+
 	// The office approves the body; the unit signs in.
 	a.call("POST", "/api/v1/cycles/2020/bodies/TJJ/approve", "", nil, 200, nil)
 	b.js(`document.querySelector('form.logout').submit(); true`)
@@ -222,6 +244,7 @@ func TestBrowserCollect375(t *testing.T) {
 	noSideScroll(b, "mine")
 	b.shot("mine")
 	axeIfThere(b, "the unit's page")
+	inEnglish(b, "the unit's page", "Our indicators", "Pending review", "Subtotal 31.059 / 35 pts")
 
 	// A body with no indicators this year is told so, with nothing to submit.
 	b.js(`document.querySelector('form.logout').submit(); true`)
