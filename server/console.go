@@ -16,11 +16,12 @@ func registerConsoleRoutes(s *Server, r fiber.Router) {
 	r.Get("/console/login", s.loginPage)
 	r.Post("/console/login", s.loginForm)
 	r.Post("/console/logout", s.logoutForm)
-	r.Get("/console", s.consolePage("console.html", "概览", "Overview"))
+	r.Get("/console", s.landing(s.consolePage("console.html", "概览", "Overview")))
 	registerSetupPages(s, r)
 	registerRunPages(s, r)
 	registerBoardPages(s, r)
 	registerAccountPages(s, r)
+	registerCollectPages(s, r)
 }
 
 // PageData is what every console page template gets.
