@@ -322,7 +322,13 @@ func TestCollectionAccounts(t *testing.T) {
 		{name: "an assessor", method: "POST", url: "/api/v1/users", as: adminUser, body: `{"name":"li","role":"assessor","body":"AJJ","password":"long-enough-pw"}`, status: 201, contains: []string{`"body":"AJJ"`}},
 		{name: "a unit account", method: "POST", url: "/api/v1/users", as: adminUser, body: `{"name":"he","role":"unit","unit":"T02","password":"long-enough-pw"}`, status: 201, contains: []string{`"unit":"T02"`}},
 		{name: "moved to another body", method: "PATCH", url: "/api/v1/users/li", as: adminUser, body: `{"role":"assessor","body":"TJJ"}`, status: 200, contains: []string{`"body":"TJJ"`}},
+		{name: "no one else's password", method: "PUT", url: "/api/v1/users/" + ajjUser + "/password", as: unitT02,
+			body: `{"password":"a-new-long-password"}`, status: 403},
 	})
+	// Both new roles keep their own password.
+	for _, who := range []string{tjjUser, unitUser} {
+		ts.call(t, "PUT", "/api/v1/users/"+who+"/password", who, `{"password":"a-new-long-password","old_password":"`+password+`"}`, 204, nil)
+	}
 	// The move ended the old session: a token of the AJJ binding no longer works.
 	old := ts.jwts[ajjUser]
 	ts.call(t, "PATCH", "/api/v1/users/"+ajjUser, adminUser, `{"role":"assessor","body":"TJJ"}`, 200, nil)

@@ -21,7 +21,8 @@ func registerUserRoutes(s *Server, r fiber.Router) {
 // registerAccountPages registers the console's own-password page, open to
 // every signed-in role (the accounts page itself is the admin's).
 func registerAccountPages(s *Server, r fiber.Router) {
-	r.Get("/console/password", s.consolePage("password.html", "修改密码", "Change password"))
+	r.Get("/console/password", s.consolePage("password.html", "修改密码", "Change password",
+		ballots.RoleAdmin, ballots.RoleGroup, ballots.RoleViewer, ballots.RoleAssessor, ballots.RoleUnit))
 }
 
 // roleNameZH is a role as the console names it: 管理员, 考核组, 只读.
@@ -177,7 +178,7 @@ func (s *Server) revokeSessions(c *fiber.Ctx) error {
 // the cookie it was made with, so the page goes on working. The audit log
 // says who changed whose password, never the password.
 func (s *Server) setPassword(c *fiber.Ctx) error {
-	u, err := s.reader(c)
+	u, err := s.user(c) // every role, the collection's included, keeps its own password
 	if err != nil {
 		return err
 	}
