@@ -681,7 +681,7 @@ func fillRows(sh *sheet, inds []ballots.Indicator, entries map[string]ballots.En
 	}
 	seen := map[string]int{}
 	var out []entryRow
-	unchanged := 0
+	unchanged, locks := 0, 0
 	for i := range sh.data {
 		code := sh.get(i, "code")
 		ind, ok := byCode[code]
@@ -750,6 +750,7 @@ func fillRows(sh *sheet, inds []ballots.Indicator, entries map[string]ballots.En
 		case entered && !e.Editable():
 			sh.bad(i, "status", "指标 %s 的数值%s，不能再改：请把这一行恢复原样，或请考核办退回后再改", code, map[string]string{
 				ballots.EntrySubmitted: "已报送、等待审核", ballots.EntryApproved: "已审核通过"}[e.Status])
+			locks++
 			continue
 		case empty:
 			key := "actual"
@@ -765,7 +766,12 @@ func fillRows(sh *sheet, inds []ballots.Indicator, entries map[string]ballots.En
 		}
 		out = append(out, r)
 	}
-	return out, unchanged, sh.errs.err(sh.spec)
+	err := sh.errs.err(sh.spec)
+	var be *ballots.Error
+	if errors.As(err, &be) && locks == len(be.Details) {
+		be.Code = ballots.EEntryLocked // only locked rows changed: 409, as PutEntry would say
+	}
+	return out, unchanged, err
 }
 
 func utf8Len(s string) int { return len([]rune(s)) }
