@@ -176,12 +176,12 @@ func TestCatalogueSheetBadCells(t *testing.T) {
 	}
 	bad := append([][]string{head}, good...)
 	bad = append(bad,
-		[]string{"T02-01", "T09", "", "经济发展", "增速", "35", "完成率", "8", "%", "", "TJJ"},            // row 4: unknown unit
-		[]string{"T02-02", "T02", "城关镇", "社会发展", "社会事业", "15", "评分", "", "", "", "G1"},           // row 5: name of another unit
-		[]string{"T02-03", "T02", "", "资源环境", "生态", "十五", "评分", "", "", "", "G1"},                 // row 6: points not a number
-		[]string{"T02-04", "T02", "", "社会稳定", "安全", "20", "打卡", "", "", "", "AJJ"},                 // row 7: unknown method
+		[]string{"T02-01", "T09", "", "经济发展", "增速", "35", "完成率", "8", "%", "", "TJJ"},       // row 4: unknown unit
+		[]string{"T02-02", "T02", "城关镇", "社会发展", "社会事业", "15", "评分", "", "", "", "G1"},      // row 5: name of another unit
+		[]string{"T02-03", "T02", "", "资源环境", "生态", "十五", "评分", "", "", "", "G1"},           // row 6: points not a number
+		[]string{"T02-04", "T02", "", "社会稳定", "安全", "20", "打卡", "", "", "", "AJJ"},          // row 7: unknown method
 		[]string{"T02-05", "T02", "", "班子和队伍建设", "班子", "15", "完成率", "", "", "越大越好", "县民政局"}, // row 8: no target, bad direction, unknown body
-		[]string{"T02-06", "T02", "", "", "空", "5", "评分", "", "", "", "G1"},                         // row 9: no category
+		[]string{"T02-06", "T02", "", "", "空", "5", "评分", "", "", "", "G1"},                 // row 9: no category
 	)
 	status, body := ts.upload(t, y20+"/import/indicators", adminUser, "bad.xlsx", rowsBook(t, "目标任务分解表", bad))
 	msg := errorText(t, body)
@@ -266,7 +266,9 @@ func TestCatalogueSheetReset(t *testing.T) {
 	if strings.Contains(entries, `"actual":8`) || !strings.Contains(entries, `"target":9`) {
 		t.Errorf("after reset: %s", entries)
 	}
-	var log struct{ Entries []struct{ Action, Detail string } }
+	var log struct {
+		Entries []struct{ Action, Detail string }
+	}
 	ts.call(t, "GET", "/api/v1/audit?limit=50", adminUser, nil, 200, &log)
 	found := false
 	for _, e := range log.Entries {
@@ -415,7 +417,9 @@ func TestBodySheetUpload(t *testing.T) {
 	}
 	after := entries()
 	mustContain(t, "the entries", after, `"actual":8.1`, `"note":"按新口径"`, `"actual":12.4`, `"comment":"请核对统计口径"`)
-	var log struct{ Entries []struct{ Actor, Action, Detail string } }
+	var log struct {
+		Entries []struct{ Actor, Action, Detail string }
+	}
 	ts.call(t, "GET", "/api/v1/audit?limit=50", adminUser, nil, 200, &log)
 	var lines []string
 	for _, e := range log.Entries {
