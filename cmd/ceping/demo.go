@@ -508,8 +508,8 @@ const demoAccountsFile = "demo-accounts"
 // demoIndicator is one line of a unit's catalogue before it is numbered.
 type demoIndicator struct {
 	category, name, source, measure, better string
-	points                                 float64
-	target                                 float64 // 0: a score indicator
+	points                                  float64
+	target                                  float64 // 0: a score indicator
 }
 
 // demoCatalogue is every unit's indicators, in the points of the rules

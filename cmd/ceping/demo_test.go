@@ -19,7 +19,7 @@ func demoCollection(t *testing.T, a *api, cycle, out string) {
 	var board struct {
 		Deadline string
 		Bodies   []struct {
-			Code                                                  string
+			Code                                               string
 			Indicators, Entered, Submitted, Approved, Returned int
 		}
 	}
@@ -32,7 +32,7 @@ func demoCollection(t *testing.T, a *api, cycle, out string) {
 		t.Errorf("the demo board: deadline %q, %d bodies", board.Deadline, len(board.Bodies))
 	}
 	b := func(code string) struct {
-		Code                                                  string
+		Code                                               string
 		Indicators, Entered, Submitted, Approved, Returned int
 	} {
 		return board.Bodies[rows[code]]
