@@ -218,7 +218,11 @@ func (s *Server) scores(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		book, err := scoreWorkbook(cy, in.Rules, table, cadres, warnings)
+		detail, err := s.indicatorDetail(c.UserContext(), cycle) // the 指标明细 sheet, with a catalogue
+		if err != nil {
+			return err
+		}
+		book, err := scoreWorkbook(cy, in.Rules, table, cadres, warnings, detail)
 		if err != nil {
 			return err
 		}

@@ -95,6 +95,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerVotingRoutes(s, api)
 	registerWatchRoutes(s, api)
 	registerScoreRoutes(s, api)
+	registerCatalogueSheetRoutes(s, api) // before collect and import: it serves some of their paths
 	registerCollectRoutes(s, api)
 	registerUserRoutes(s, api)
 	registerPaperRoutes(s, api)

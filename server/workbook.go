@@ -3,6 +3,7 @@ package server
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -44,7 +45,7 @@ func yearPrefix(cy ballots.Cycle) string {
 // scoreWorkbook lays the score table out as a 考核结果汇总表: a sheet for towns,
 // one for departments, one of leadership and cadre results, one of the rules
 // used. Numbers carry two decimals; headers are Chinese.
-func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, cadres []meetingCadres, warnings []string) ([]byte, error) {
+func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, cadres []meetingCadres, warnings []string, detail *indicatorDetail) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	st, err := newStyles(f)
@@ -67,6 +68,11 @@ func scoreWorkbook(cy ballots.Cycle, rules scoring.Rules, table scoring.Table, c
 			return nil, err
 		}
 		if err := scoreSheet(f, st, name, fmt.Sprintf("%s·%s考核结果汇总表", cy.Name, kind.title), caveat, rules, table, kind.code); err != nil {
+			return nil, err
+		}
+	}
+	if detail != nil {
+		if err := detailSheet(f, st, cy, rules, table, *detail); err != nil {
 			return nil, err
 		}
 	}
@@ -478,4 +484,124 @@ func chineseNotes(ws []string) string {
 		out[i], _ = splitMessage(w)
 	}
 	return strings.Join(out, "；")
+}
+
+// ---- 指标明细: the catalogue's indicators behind the target-task scores ----
+
+// indicatorDetail is what the 指标明细 sheet shows: a year's catalogue, its
+// entries and bodies.
+type indicatorDetail struct {
+	Catalogue []ballots.Indicator
+	Entries   []ballots.Entry
+	Bodies    []ballots.Body
+}
+
+// indicatorDetail returns the year's catalogue with its entries, nil when
+// the year has none (its target scores were typed or imported whole).
+func (s *Server) indicatorDetail(ctx context.Context, cycle string) (*indicatorDetail, error) {
+	cat, err := s.svc.Indicators(ctx, cycle)
+	if err != nil || len(cat) == 0 {
+		return nil, err
+	}
+	entries, err := s.svc.Entries(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	bodies, err := s.svc.Bodies(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	return &indicatorDetail{Catalogue: cat, Entries: entries, Bodies: bodies}, nil
+}
+
+// ruleNotes are the 说明 of an indicator's factor.
+var ruleNotes = map[string]string{scoring.RuleMajorLoss: "重大失分，不得分", scoring.RuleFloor: "完成率 60% 及以下，不得分", scoring.RuleCapped: "完成率 100% 以上，得满分"}
+
+// detailSheet writes one row per indicator, unit by unit (towns, then
+// departments, as the score sheets), each unit closed by a 小计 row equal to
+// its 目标任务得分 in the score sheet. Only approved entries show a value and
+// points; the others show their status and count 0, as in the scores.
+func detailSheet(f *excelize.File, st styles, cy ballots.Cycle, rules scoring.Rules, table scoring.Table, d indicatorDetail) error {
+	const sheet = "指标明细"
+	if _, err := f.NewSheet(sheet); err != nil {
+		return err
+	}
+	cols := []string{"单位", "类别", "指标编码", "指标名称", "分值", "目标值", "计量单位", "实际完成值", "评分", "完成率", "系数", "得分", "考核主体", "状态", "说明"}
+	title(f, st, sheet, cy.Name+"·目标任务指标明细", len(cols))
+	header(f, st, sheet, 2, cols, []float64{16, 14, 12, 24, 7, 9, 9, 10, 7, 9, 7, 8, 16, 9, 30})
+	f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 2, XSplit: 1, TopLeftCell: "B3", ActivePane: "bottomRight"})
+	entries := make(map[string]ballots.Entry, len(d.Entries))
+	for _, e := range d.Entries {
+		entries[e.Indicator] = e
+	}
+	bodies := map[string]string{}
+	for _, b := range d.Bodies {
+		bodies[b.Code] = b.Name
+	}
+	byUnit := map[string][]ballots.Indicator{}
+	for _, ind := range d.Catalogue {
+		byUnit[ind.Unit] = append(byUnit[ind.Unit], ind)
+	}
+	blank := func(p *float64) any {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	row := 3
+	for _, kind := range []string{scoring.Town, scoring.Department} {
+		for _, u := range table.Units {
+			inds := byUnit[u.Unit]
+			if u.Kind != kind || len(inds) == 0 {
+				continue
+			}
+			for _, ind := range inds {
+				e, ok := entries[ind.Code]
+				status := statusLabels[e.Status]
+				values := []any{u.Name, categoryLabel(ind.Category), ind.Code, ind.Name, ind.Points, blank(ind.Target), ind.Measure}
+				var fig *scoring.Figures
+				if ok && e.Status == ballots.EntryApproved {
+					fig = scoring.EntryFigures(ind, e, rules.CompletionFloor)
+				}
+				if fig == nil {
+					values = append(values, "", "", "", "", 0.0)
+				} else {
+					values = append(values, blank(e.Actual), blank(e.Score), "", fig.Factor, scoring.Round2(fig.Points))
+				}
+				note := ""
+				if fig != nil {
+					note = ruleNotes[fig.Rule]
+					if fig.Rule == scoring.RuleMajorLoss && e.Reason != "" {
+						note += "：" + e.Reason
+					}
+				} else {
+					note = "尚未审核通过，暂记 0 分"
+				}
+				values = append(values, bodies[ind.Source], status, note)
+				writeRow(f, st, sheet, row, values...)
+				// Targets and values as entered (0.625 stays 0.625), not to 2 decimals.
+				for _, j := range []int{6, 8, 9} {
+					f.SetCellStyle(sheet, cell(j, row), cell(j, row), st.text)
+				}
+				if fig != nil && fig.Completion != nil {
+					c := cell(10, row)
+					f.SetCellValue(sheet, c, *fig.Completion)
+					f.SetCellStyle(sheet, c, c, st.pct)
+				}
+				row++
+			}
+			writeRow(f, st, sheet, row, u.Name, "小计", "", "", sumPoints(inds), "", "", "", "", "", "", scoring.Round2(u.Target.Score), "", "", "")
+			f.SetCellStyle(sheet, cell(1, row), cell(len(cols), row), st.header)
+			row++
+		}
+	}
+	return nil
+}
+
+func sumPoints(inds []ballots.Indicator) float64 {
+	t := 0.0
+	for _, ind := range inds {
+		t += ind.Points
+	}
+	return scoring.Round2(t)
 }

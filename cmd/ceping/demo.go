@@ -20,8 +20,9 @@ import (
 	"github.com/ceping/ceping/scoring"
 )
 
-// The demo year is a county's year in the middle of its assessment: target
-// scores in, three meetings closed with enough ballots to rank every unit,
+// The demo year is a county's year in the middle of its assessment: the
+// indicator collection under way (a catalogue, entries in every state),
+// three meetings closed with enough ballots to rank every unit,
 // and 城关镇's work-report meeting open with 60 slips, one of them printed as
 // a voting link. It is dated in the current year. A second start finds it as
 // it was left: the same password, no new slips, the meeting's true state.
@@ -91,10 +92,9 @@ func seedDemo(ctx context.Context, svc *ballots.Service, cycle string, now time.
 		}
 		audit("form.save", cycle+"/"+f.Code, "测评表："+f.Title)
 	}
-	if err := putDemoTargets(ctx, svc, cycle, units); err != nil {
+	if err := seedCollection(ctx, svc, cycle, units, now, audit); err != nil {
 		return err
 	}
-	audit("targets.put", cycle, fmt.Sprintf("%d 个单位的目标任务", len(units)))
 	day := func(ago int) string { return now.AddDate(0, 0, -ago).Format("2006-01-02") }
 	townReport := func(code, host, title, date string) ballots.Meeting {
 		return ballots.Meeting{Code: code, Title: title, Kind: "work_report", Host: host, Date: date,
@@ -169,57 +169,6 @@ func demoPeople() []ballots.Person {
 		}
 	}
 	return people
-}
-
-// putDemoTargets enters every unit's target-task scores: two indicators for
-// the town's economy, one for each other category, varied by the unit's
-// quality so that the units rank.
-func putDemoTargets(ctx context.Context, svc *ballots.Service, cycle string, units []ballots.Unit) error {
-	rules := scoring.DefaultRules()
-	in := scoring.Input{Rules: rules}
-	names := map[string]string{"economic": "地区生产总值增速", "social": "民生实事完成情况", "environment": "生态环境保护",
-		"stability": "安全生产和信访稳定", "team": "领导班子和队伍建设", "work": "职能工作目标任务"}
-	for i, u := range units {
-		in.Units = append(in.Units, scoring.Unit{Code: u.Code, Name: u.Name, Kind: u.Kind})
-		q := demoQuality(i)
-		t := scoring.Target{Unit: u.Code}
-		cats := rules.Categories[u.Kind]
-		for _, c := range []string{"economic", "social", "environment", "stability", "team", "work"} {
-			pts, ok := cats[c]
-			if !ok {
-				continue
-			}
-			switch c {
-			case "economic", "work":
-				// Statistical indicators: completion of the target.
-				first := math.Round(pts*0.6*10) / 10
-				t.Indicators = append(t.Indicators,
-					scoring.Indicator{Category: c, Name: names[c], Points: first, Completion: ptr(math.Round((0.82+0.22*q)*1000) / 1000)},
-					scoring.Indicator{Category: c, Name: "固定资产投资完成率", Points: pts - first, Completion: ptr(math.Round((0.9+0.12*math.Mod(q+0.3, 1))*1000) / 1000)})
-				if c == "work" {
-					t.Indicators[len(t.Indicators)-1].Name = "重点项目推进"
-				}
-			default:
-				t.Indicators = append(t.Indicators, scoring.Indicator{Category: c, Name: names[c], Points: pts, Score: ptr(math.Round(74 + 22*math.Mod(q+0.1*float64(len(c)), 1)))})
-			}
-		}
-		if i%5 == 1 {
-			t.Adjustments = []scoring.Adjustment{{Points: 1, Reason: "获省级表彰"}}
-		}
-		in.Targets = append(in.Targets, t)
-	}
-	if err := in.Validate(); err != nil {
-		return fmt.Errorf("demo targets: %w", err)
-	}
-	stored := make([]ballots.UnitTargets, len(in.Targets))
-	for i, t := range in.Targets {
-		b, err := json.Marshal(t)
-		if err != nil {
-			return err
-		}
-		stored[i] = ballots.UnitTargets{Unit: t.Unit, JSON: b}
-	}
-	return svc.PutTargets(ctx, cycle, stored)
 }
 
 func ptr(x float64) *float64 { return &x }
@@ -459,7 +408,7 @@ func resetDemo(dir, databaseURL string) error {
 		}
 		return nil // nothing there yet
 	}
-	for _, name := range []string{"ceping.db", "ceping.db-wal", "ceping.db-shm", "secret", demoPasswordFile} {
+	for _, name := range []string{"ceping.db", "ceping.db-wal", "ceping.db-shm", "secret", demoPasswordFile, demoAccountsFile} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -482,6 +431,10 @@ func runDemo(ctx context.Context, app *App, password string, changed bool, out i
 		if err := seedDemo(ctx, svc, cycle, now); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
+	}
+	accounts, err := demoAccountPasswords(ctx, svc, app.Config.Data)
+	if err != nil {
+		return err
 	}
 	rec, err := svc.Meeting(ctx, cycle, demoMeeting)
 	if err != nil {
@@ -520,9 +473,234 @@ func runDemo(ctx context.Context, app *App, password string, changed bool, out i
 	}
 	fmt.Fprintf(out, "\n管理控制台（用浏览器打开）: %s/console   API: %s/api/v1\n", base, app.URL())
 	fmt.Fprintf(out, "管理员 (admin) 用户名 admin  密码 (password) %s\n", password)
+	for _, u := range demoAccounts {
+		fmt.Fprintf(out, "%s (%s) 用户名 %s  密码 (password) %s\n", u.DisplayName, u.Role, u.Name, accounts[u.Name])
+	}
 	if changed {
 		fmt.Fprintln(out, "（这个演示目录里没有保存过密码，已设置新密码 / this demo folder kept no password: admin has a new one）")
 	}
 	fmt.Fprintf(out, "从头再来 (start over): ceping demo -reset    数据目录 (data): %s\n\n", app.Config.Data)
 	return nil
+}
+
+// The demo's indicator collection (数据采集): a statistics bureau, three
+// functional departments and two assessment groups; a catalogue covering
+// every category of each unit's kind; entries in every state.
+var demoBodies = []ballots.Body{
+	{Code: "TJJ", Name: "县统计局", Kind: ballots.BodyStatistics},
+	{Code: "ZZB", Name: "县委组织部", Kind: ballots.BodyDepartment},
+	{Code: "AJJ", Name: "县应急管理局", Kind: ballots.BodyDepartment},
+	{Code: "HBJ", Name: "县生态环境局", Kind: ballots.BodyDepartment},
+	{Code: "G1", Name: "第一考核组", Kind: ballots.BodyGroup},
+	{Code: "G2", Name: "第二考核组", Kind: ballots.BodyGroup},
+}
+
+// Demo accounts besides admin: an assessor of the statistics bureau and
+// 城关镇's unit account. Their passwords are kept in demoAccountsFile, as
+// admin's is.
+var demoAccounts = []ballots.User{
+	{Name: "tjj", DisplayName: "县统计局填报员", Role: ballots.RoleAssessor, Body: "TJJ"},
+	{Name: "chengguan", DisplayName: "城关镇", Role: ballots.RoleUnit, Unit: "T01"},
+}
+
+const demoAccountsFile = "demo-accounts"
+
+// demoIndicator is one line of a unit's catalogue before it is numbered.
+type demoIndicator struct {
+	category, name, source, measure, better string
+	points                                  float64
+	target                                  float64 // 0: a score indicator
+}
+
+// demoCatalogue is every unit's indicators, in the points of the rules
+// text: towns 35/15/15/20/15, departments 70/30.
+func demoCatalogue(units []ballots.Unit) []ballots.Indicator {
+	var out []ballots.Indicator
+	for i, u := range units {
+		var lines []demoIndicator
+		if u.Kind == ballots.KindTown {
+			lines = []demoIndicator{
+				{"economic", "地区生产总值增速", "TJJ", "%", "", 15, 7.5},
+				{"economic", "规模以上工业增加值增速", "TJJ", "%", "", 10, 8},
+				{"economic", "固定资产投资", "TJJ", "亿元", "", 10, float64(6 + i)},
+				{"social", "农村居民人均可支配收入增速", "TJJ", "%", "", 8, 8},
+				{"social", "城镇新增就业人数", "TJJ", "人", "", 7, float64(300 + 40*i)},
+				{"environment", "空气质量优良天数比例", "HBJ", "%", "", 8, 85},
+				{"environment", "万元地区生产总值能耗", "TJJ", "吨标煤", ballots.BetterLower, 7, 0.45},
+				{"stability", "安全生产", "AJJ", "", "", 12, 0},
+				{"stability", "信访稳定", "AJJ", "", "", 8, 0},
+				{"team", "领导班子和队伍建设", "ZZB", "", "", 15, 0},
+			}
+		} else {
+			lines = []demoIndicator{
+				{"work", "职能工作目标任务", "G1", "", "", 50, 0},
+				{"work", "重点项目推进", "G2", "项", "", 20, float64(4 + i%4)},
+				{"team", "领导班子和队伍建设", "ZZB", "", "", 30, 0},
+			}
+		}
+		for k, l := range lines {
+			ind := ballots.Indicator{Code: fmt.Sprintf("%s-%02d", u.Code, k+1), Unit: u.Code, Category: l.category, Name: l.name,
+				Points: l.points, Method: ballots.MethodScore, Measure: l.measure, Source: l.source}
+			if l.target > 0 {
+				ind.Method, ind.Target, ind.Better = ballots.MethodCompletion, ptr(l.target), l.better
+				if ind.Better == "" {
+					ind.Better = ballots.BetterHigher
+				}
+			}
+			out = append(out, ind)
+		}
+	}
+	return out
+}
+
+// demoEntry is the value a body enters for an indicator, led by the
+// unit's quality: completions from 85% to about 105%, scores 74 to 96.
+func demoEntry(ind ballots.Indicator) ballots.EntryInput {
+	q := demoQuality(unitIndex(ind.Unit))
+	if ind.Method == ballots.MethodScore {
+		return ballots.EntryInput{Score: ptr(math.Round(74 + 22*math.Mod(q+0.1*float64(len(ind.Name)), 1)))}
+	}
+	c := 0.85 + 0.2*math.Mod(q+0.07*float64(len(ind.Name)), 1)
+	actual := *ind.Target * c
+	if ind.Better == ballots.BetterLower {
+		actual = *ind.Target / c
+	}
+	return ballots.EntryInput{Actual: ptr(math.Round(actual*100) / 100)}
+}
+
+// seedCollection sets up the collection of the demo year: bodies, the
+// catalogue, a deadline, and entries in every state —
+//   - 县统计局: submitted, approved, but 青山镇's 固定资产投资 returned with a
+//     comment and 永安镇's growth below 60% of its target (no points);
+//   - 县应急管理局, 县委组织部, 第一考核组: submitted and approved, with one
+//     major loss (白沙镇's safety);
+//   - 县生态环境局: submitted, half approved, half awaiting review;
+//   - 第二考核组: drafts, one indicator not entered yet.
+func seedCollection(ctx context.Context, svc *ballots.Service, cycle string, units []ballots.Unit, now time.Time, audit func(action, target, detail string)) error {
+	if err := svc.PutBodies(ctx, cycle, demoBodies); err != nil {
+		return err
+	}
+	audit("bodies.put", cycle, fmt.Sprintf("保存考核主体名单，共 %d 个", len(demoBodies)))
+	cat := demoCatalogue(units)
+	in := scoring.Input{Rules: scoring.DefaultRules(), Targets: scoring.CatalogueTargets(cat)}
+	for _, u := range units {
+		in.Units = append(in.Units, scoring.Unit{Code: u.Code, Name: u.Name, Kind: u.Kind, Staff: u.Staff})
+	}
+	if err := in.Validate(); err != nil {
+		return fmt.Errorf("demo catalogue: %w", err)
+	}
+	if _, err := svc.PutCatalogue(ctx, cycle, cat, false); err != nil {
+		return err
+	}
+	audit("indicators.put", cycle, fmt.Sprintf("保存目标任务分解表，共 %d 项指标", len(cat)))
+	deadline := now.AddDate(0, 0, 7).Format(time.DateOnly)
+	if err := svc.PutDeadline(ctx, cycle, deadline); err != nil {
+		return err
+	}
+	audit("collection.deadline", cycle, "截止日期："+deadline)
+	admin := ballots.Actor{Name: "admin", Role: ballots.RoleAdmin}
+	special := map[string]ballots.EntryInput{
+		"T08-01": {Actual: ptr(4.2), Note: "受主导企业停产影响"}, // 56% of 7.5: below the 60% floor
+		"T06-08": {Score: ptr(70), MajorLoss: true, Reason: "发生一起较大生产安全事故，被市政府通报"},
+	}
+	for _, b := range demoBodies {
+		actor := ballots.Actor{Name: "admin", Role: ballots.RoleAdmin}
+		if b.Code == "TJJ" {
+			actor = ballots.Actor{Name: "tjj", Role: ballots.RoleAssessor, Body: "TJJ"}
+		}
+		var mine []ballots.Indicator
+		for _, ind := range cat {
+			if ind.Source == b.Code {
+				mine = append(mine, ind)
+			}
+		}
+		for k, ind := range mine {
+			if b.Code == "G2" && k == len(mine)-1 {
+				break // not entered yet
+			}
+			e, ok := special[ind.Code]
+			if !ok {
+				e = demoEntry(ind)
+			}
+			if _, err := svc.PutEntry(ctx, cycle, ind.Code, actor, e); err != nil {
+				return fmt.Errorf("entry %s: %w", ind.Code, err)
+			}
+		}
+		if b.Code == "G2" {
+			audit("entry.put", cycle+"/"+b.Code, fmt.Sprintf("第二考核组录入草稿 %d 项", len(mine)-1))
+			continue
+		}
+		changes, err := svc.SubmitBody(ctx, cycle, b.Code, actor)
+		if err != nil {
+			return fmt.Errorf("submit %s: %w", b.Code, err)
+		}
+		auditAs(svc, ctx, actor.Name, "entry.submit", cycle+"/"+b.Code, fmt.Sprintf("报送 %d 项指标", len(changes)))
+		var approve []string
+		for _, ind := range mine {
+			switch {
+			case ind.Code == "T03-03":
+				if _, err := svc.ReviewEntries(ctx, cycle, []string{ind.Code}, "", ballots.Return, "请按统计年报口径核实，并附统计报表", admin.Name); err != nil {
+					return err
+				}
+				audit("entry.return", cycle+"/"+ind.Code, ind.Name+"，退回意见：请按统计年报口径核实，并附统计报表")
+			case b.Code == "HBJ" && unitIndex(ind.Unit) < 4:
+				// awaiting review
+			default:
+				approve = append(approve, ind.Code)
+			}
+		}
+		if _, err := svc.ReviewEntries(ctx, cycle, approve, "", ballots.Approve, "", admin.Name); err != nil {
+			return fmt.Errorf("approve %s: %w", b.Code, err)
+		}
+		audit("entry.approve", cycle+"/"+b.Code, fmt.Sprintf("审核通过 %d 项指标", len(approve)))
+	}
+	return nil
+}
+
+// auditAs records an audit entry of the demo's set-up by actor.
+func auditAs(svc *ballots.Service, ctx context.Context, actor, action, target, detail string) {
+	_ = svc.Audit(ctx, ballots.AuditEntry{Actor: actor, Action: action, Target: target, Detail: detail + "（演示数据）"})
+}
+
+// demoAccountPasswords creates the demo accounts on the first start and
+// keeps their passwords in the data folder; later it reads them back, or
+// sets new ones when the folder has none (a folder from before).
+func demoAccountPasswords(ctx context.Context, svc *ballots.Service, dir string) (map[string]string, error) {
+	path := filepath.Join(dir, demoAccountsFile)
+	kept := map[string]string{}
+	if b, err := os.ReadFile(path); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, pw, ok := strings.Cut(strings.TrimSpace(line), " "); ok && len(pw) >= 8 {
+				kept[name] = pw
+			}
+		}
+	}
+	var lines []string
+	for _, u := range demoAccounts {
+		pw, ok := kept[u.Name]
+		if !ok {
+			pw = ballots.GeneratePassword()
+			if _, err := svc.User(ctx, u.Name); err == nil {
+				if err := svc.SetPassword(ctx, u.Name, pw); err != nil {
+					return nil, err
+				}
+			} else {
+				if err := svc.AddUser(ctx, u, pw); err != nil {
+					return nil, fmt.Errorf("demo account %s: %w", u.Name, err)
+				}
+				binding := "（考核主体 " + u.Body + "）"
+				role := "考核主体填报"
+				if u.Role == ballots.RoleUnit {
+					binding, role = "（单位 "+u.Unit+"）", "被考核单位"
+				}
+				auditAs(svc, ctx, "admin", "user.create", u.Name, "角色："+role+binding+"，姓名："+u.DisplayName)
+			}
+			kept[u.Name] = pw
+		}
+		lines = append(lines, u.Name+" "+pw)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return kept, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }

@@ -413,7 +413,7 @@ func TestDemo(t *testing.T) {
 	}
 	// The audit log shows the demo's own set-up, as the console's would be.
 	status, data, _ = a.call("GET", "/api/v1/audit?limit=200", nil, nil)
-	for _, want := range []string{`"setup.put"`, `"form.save"`, `"targets.put"`, `"meeting.close"`, `"batch.issue"`, "演示数据"} {
+	for _, want := range []string{`"setup.put"`, `"form.save"`, `"indicators.put"`, `"entry.return"`, `"user.create"`, `"meeting.close"`, `"batch.issue"`, "演示数据"} {
 		if status != 200 || !strings.Contains(string(data), want) {
 			t.Errorf("the audit log after the demo lacks %s: %d %.300s", want, status, data)
 		}
@@ -438,6 +438,7 @@ func TestDemo(t *testing.T) {
 	if status != 200 || len(table.Units) != 20 || len(grades) < 2 {
 		t.Errorf("demo score table: %d, %d units, grades %v", status, len(table.Units), grades)
 	}
+	demoCollection(t, a, cycle, out)
 	a.hc.CloseIdleConnections()
 	stop()
 
