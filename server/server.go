@@ -96,6 +96,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerWatchRoutes(s, api)
 	registerScoreRoutes(s, api)
 	registerCollectRoutes(s, api)
+	registerAdjustRoutes(s, api)
 	registerUserRoutes(s, api)
 	registerPaperRoutes(s, api)
 	registerScreenRoutes(s, api)
