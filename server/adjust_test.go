@@ -214,12 +214,12 @@ func TestAdjustmentScores(t *testing.T) {
 			id := ts.adjust(t, unitUser, body, "applied")
 			ts.call(t, "POST", adjID(id)+"/approve", adminUser, nil, 200, nil)
 		}
-		approve(`{"category":"national_award","reason":"全国文明村镇"}`) // +1.5
-		approve(`{"category":"provincial_award","reason":"省级卫生乡镇"}`) // +1 → 2.5, capped at 2
-		ts.adjust(t, adminUser, `{"unit":"T01","category":"criticized","reason":"通报批评"}`, "recorded")       // −1
-		ts.adjust(t, adminUser, `{"unit":"T01","category":"safety_accident","reason":"较大事故"}`, "recorded")   // −2: penalties uncapped
-		ts.adjust(t, unitUser, `{"category":"city_award","reason":"待审"}`, "applied")                         // pending
-		rej := ts.adjust(t, unitUser, `{"category":"reform_promoted","reason":"经验推广"}`, "applied")           // rejected
+		approve(`{"category":"national_award","reason":"全国文明村镇"}`)                                         // +1.5
+		approve(`{"category":"provincial_award","reason":"省级卫生乡镇"}`)                                       // +1 → 2.5, capped at 2
+		ts.adjust(t, adminUser, `{"unit":"T01","category":"criticized","reason":"通报批评"}`, "recorded")      // −1
+		ts.adjust(t, adminUser, `{"unit":"T01","category":"safety_accident","reason":"较大事故"}`, "recorded") // −2: penalties uncapped
+		ts.adjust(t, unitUser, `{"category":"city_award","reason":"待审"}`, "applied")                       // pending
+		rej := ts.adjust(t, unitUser, `{"category":"reform_promoted","reason":"经验推广"}`, "applied")         // rejected
 		ts.call(t, "POST", adjID(rej)+"/reject", adminUser, `{"comment":"无推广文件"}`, 200, nil)
 		rev := ts.adjust(t, adminUser, `{"unit":"D01","category":"city_award","reason":"误报"}`, "recorded") // revoked
 		ts.call(t, "POST", adjID(rev)+"/revoke", adminUser, `{"comment":"误报"}`, 200, nil)
