@@ -22,6 +22,7 @@ func registerConsoleRoutes(s *Server, r fiber.Router) {
 	registerBoardPages(s, r)
 	registerAccountPages(s, r)
 	registerCollectPages(s, r)
+	registerAdjustPages(s, r)
 }
 
 // PageData is what every console page template gets.

@@ -38,6 +38,8 @@ var statuses = map[string]int{
 	ballots.ERateLimited:    fiber.StatusTooManyRequests,
 	ballots.EInternal:       fiber.StatusInternalServerError,
 	ballots.EUnavailable:    fiber.StatusServiceUnavailable,
+
+	ballots.EInvalidAdjustment: fiber.StatusUnprocessableEntity, // 加减分 its category does not allow (adjust.go)
 }
 
 func statusOf(code string) int {

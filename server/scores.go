@@ -87,17 +87,30 @@ func (s *Server) getTargets(c *fiber.Ctx) error {
 	if _, err := s.reader(c); err != nil {
 		return err
 	}
-	ts, err := s.targets(c.UserContext(), c.Params("cycle"))
+	ts, err := s.targetTasks(c.UserContext(), c.Params("cycle"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(ts)
 }
 
-// targets returns a year's target-task data: with a catalogue, its
+// targets returns what the score table takes as target tasks: the year's
+// target tasks (targetTasks) with the approved and recorded 加减分 entries
+// added to the adjustments they carry (adjust.go). GET targets shows
+// targetTasks alone, so a year without a catalogue reads back, and saves,
+// only its hand-typed adjustments, never the entries twice.
+func (s *Server) targets(ctx context.Context, cycle string) ([]scoring.Target, error) {
+	ts, err := s.targetTasks(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	return s.withAdjustments(ctx, cycle, ts)
+}
+
+// targetTasks returns a year's target-task data: with a catalogue, its
 // indicators valued by their approved entries (pending ones count 0);
 // without, the targets as PUT.
-func (s *Server) targets(ctx context.Context, cycle string) ([]scoring.Target, error) {
+func (s *Server) targetTasks(ctx context.Context, cycle string) ([]scoring.Target, error) {
 	cat, err := s.svc.Indicators(ctx, cycle)
 	if err != nil {
 		return nil, err
@@ -209,6 +222,9 @@ func (s *Server) scores(c *fiber.Ctx) error {
 		return scoringError(err)
 	}
 	s.warnUnpublished(table, sealed)
+	if err := s.warnAdjustments(c.UserContext(), cycle, table, in.Targets); err != nil { // 加减分 pending review (adjust.go)
+		return err
+	}
 	if c.Query("format") == "xlsx" {
 		cy, err := s.svc.Cycle(c.UserContext(), cycle)
 		if err != nil {

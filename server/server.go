@@ -97,6 +97,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerScoreRoutes(s, api)
 	registerCatalogueSheetRoutes(s, api) // before collect and import: it serves some of their paths
 	registerCollectRoutes(s, api)
+	registerAdjustRoutes(s, api)
 	registerUserRoutes(s, api)
 	registerPaperRoutes(s, api)
 	registerScreenRoutes(s, api)
