@@ -28,7 +28,7 @@
     'col.returnTitle': 'Return {0}', 'col.returnText': 'The body will see your comment and correct the value, then submit again.', 'col.returnYes': 'Return',
     'col.reopenTitle': 'Reopen {0}', 'col.reopenText': 'The approved value goes back to the body to correct; it no longer counts until approved again. This is recorded in the audit log.',
     'col.reopenYes': 'Reopen', 'col.comment': 'Comment (required, the body reads it)', 'col.needComment': 'Write a comment: the body needs to know what to fix.',
-    'col.cancel': 'Cancel', 'col.deadlinePick': 'Pick a date; to remove the deadline, use Clear the deadline.', 'col.returned1': '{0} returned.', 'col.approved1': '{0} approved.', 'col.reopened1': '{0} reopened.',
+    'col.cancel': 'Cancel', 'col.offline': 'The connection was lost and nothing was sent; try again.', 'col.deadlinePick': 'Pick a date; to remove the deadline, use Clear the deadline.', 'col.returned1': '{0} returned.', 'col.approved1': '{0} approved.', 'col.reopened1': '{0} reopened.',
     'col.officeComment': 'Office: {0}', 'col.majorLoss': 'major loss: {0}', 'col.empty': '—', 'col.noHistory': 'No changes recorded yet.',
     'st.none': 'Not entered', 'st.draft': 'Draft', 'st.submitted': 'Submitted', 'st.approved': 'Approved', 'st.returned': 'Returned',
     'rule.major_loss': 'Major loss: 0 points', 'rule.floor': 'Completion at or below 60%: 0 points', 'rule.capped': 'At or above target: full points',
@@ -185,7 +185,7 @@
     if (e.actual != null) parts.push(num(e.actual, 6) + (l.measure ? ' ' + l.measure : ''));
     if (e.score != null) parts.push(en() ? 'score ' + num(e.score, 6) : num(e.score, 6) + ' 分');
     if (e.major_loss) parts.push(T('col.majorLoss', '重大失分：{0}', e.reason || ''));
-    return parts.length ? parts.join('，') : T('col.empty', '—');
+    return parts.length ? parts.join(en() ? ', ' : '，') : T('col.empty', '—');
   }
   function statusOf(l) { return l.entry ? l.entry.status : 'none'; }
   function renderBody() {
@@ -297,11 +297,19 @@
       return Promise.all([loadBoard(), loadBody()]);
     };
   }
+  // post sends a decision; the refresh waits until it is answered, and a
+  // lost connection says so instead of leaving the page stuck.
+  function post(url, body, then) {
+    busy = true;
+    return C.api('POST', url, body).then(then, function () {
+      busy = false;
+      say('body-msg', T('col.offline', '网络连接中断，未能提交，请稍后重试。'), true);
+    });
+  }
   function review(l, act) {
     var url = base() + '/indicators/' + enc(l.code) + '/' + act;
     if (act === 'approve') {
-      busy = true;
-      C.api('POST', url).then(after(l.code, T('col.approved1', '已审核通过：{0}', l.name)));
+      post(url, undefined, after(l.code, T('col.approved1', '已审核通过：{0}', l.name)));
       return;
     }
     var ret = act === 'return';
@@ -311,8 +319,7 @@
       comment: T('col.comment', '意见（必填，填报单位可见）'),
       yes: ret ? T('col.returnYes', '退回') : T('col.reopenYes', '重新打开'), danger: true
     }, function (comment) {
-      busy = true;
-      C.api('POST', url, { comment: comment }).then(after(l.code, ret ? T('col.returned1', '已退回：{0}', l.name) : T('col.reopened1', '已重新打开：{0}', l.name)));
+      post(url, { comment: comment }, after(l.code, ret ? T('col.returned1', '已退回：{0}', l.name) : T('col.reopened1', '已重新打开：{0}', l.name)));
     });
   }
   function approveBody() {
@@ -323,8 +330,7 @@
       text: T('col.approveAllText', '将{1}已报送的 {0} 项指标全部审核通过？通过后计入得分；如有错误，可逐项重新打开（须写明意见）。', n, b.name),
       yes: T('col.approveAllYes', '通过 {0} 项', n)
     }, function () {
-      busy = true;
-      C.api('POST', base() + '/bodies/' + enc(code) + '/approve').then(function (r) {
+      post(base() + '/bodies/' + enc(code) + '/approve', undefined, function (r) {
         return after('', r.status === 200 ? T('col.approvedN', '已审核通过 {0} 项指标。', r.data.approved) : '')(r);
       });
     });
