@@ -3,6 +3,8 @@ package server_test
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +166,9 @@ func TestBrowserCollectionBoard(t *testing.T) {
 				t.Errorf("buttons under 44 px: %s", small)
 			}
 			b.shot("2-approved")
+			if size.w < 400 {
+				boardEnglishAndAxe(t, b)
+			}
 
 			// A viewer reads the same board and body, with no decisions to make.
 			boardSignIn(b, "reader", "reader-password", page, `document.querySelectorAll('#board-rows tr[data-body]').length === 2`)
@@ -181,4 +186,31 @@ func TestBrowserCollectionBoard(t *testing.T) {
 			b.shot("3-viewer")
 		})
 	}
+}
+
+// boardEnglishAndAxe switches the board to English (every labelled element
+// and the dynamic words follow), back to Chinese, and runs axe-core's WCAG
+// A/AA rules on it when axe-core is installed (.ci/run installs it).
+func boardEnglishAndAxe(t *testing.T, b *browserApp) {
+	t.Helper()
+	b.js(`document.getElementById('lang').click(); true`)
+	b.waitFor(`document.documentElement.lang === 'en'`, 5*time.Second)
+	left := b.js(`Array.prototype.filter.call(document.querySelectorAll('#collection [data-i18n], #collection th, #collection button, #collection .badge'), function(e){ return e.getClientRects().length && /[\u4e00-\u9fff]/.test(e.textContent); }).map(function(e){ return e.textContent.trim().slice(0, 30); }).join('; ')`).(string)
+	if left != "" {
+		t.Errorf("Chinese left on the English board: %s", left)
+	}
+	if got := b.js(boardCells + `('TJJ')`).(string); got != "3/3/2/2/1 Overdue" {
+		t.Errorf("TJJ in English: %q", got)
+	}
+	b.js(`document.getElementById('lang').click(); true`)
+	b.waitFor(`document.documentElement.lang === 'zh-CN'`, 5*time.Second)
+	for _, p := range []string{os.Getenv("CEPING_AXE"), filepath.Join(os.TempDir(), "ceping-axe", "node_modules", "axe-core", "axe.min.js")} {
+		if src, err := os.ReadFile(p); p != "" && err == nil {
+			if found := axe(b, string(src)); len(found) > 0 {
+				t.Errorf("the board breaks %d accessibility rules:\n  %s", len(found), strings.Join(found, "\n  "))
+			}
+			return
+		}
+	}
+	t.Log("axe-core not installed: accessibility not checked")
 }
