@@ -26,6 +26,9 @@ type AuditStore interface {
 	// AuditEntries returns up to limit entries with id below before (0: the
 	// newest), newest first.
 	AuditEntries(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+	// AuditEntriesFor returns up to limit entries whose target is one of
+	// targets, newest first.
+	AuditEntriesFor(ctx context.Context, targets []string, limit int) ([]AuditEntry, error)
 }
 
 func (s *Service) auditStore() (AuditStore, error) {
@@ -75,6 +78,30 @@ func (s *Service) AuditLog(ctx context.Context, before int64, limit int) ([]Audi
 		return nil, Errorf(EInvalid, "before 须为正整数 (before must be a positive entry id)")
 	}
 	out, err := a.AuditEntries(ctx, before, limit)
+	if out == nil && err == nil {
+		out = []AuditEntry{}
+	}
+	return out, err
+}
+
+// AuditTrail returns up to limit (1..MaxAuditPage, default 100) entries
+// whose target is one of targets, newest first: the history of one object
+// (an indicator's entry, say) without paging through the whole log.
+func (s *Service) AuditTrail(ctx context.Context, targets []string, limit int) ([]AuditEntry, error) {
+	a, err := s.auditStore()
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	if limit > MaxAuditPage {
+		limit = MaxAuditPage
+	}
+	if len(targets) == 0 {
+		return []AuditEntry{}, nil
+	}
+	out, err := a.AuditEntriesFor(ctx, targets, limit)
 	if out == nil && err == nil {
 		out = []AuditEntry{}
 	}

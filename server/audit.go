@@ -16,6 +16,7 @@ import (
 // route for that, and the table refuses UPDATE and DELETE).
 func registerAuditRoutes(s *Server, r fiber.Router) {
 	r.Get("/audit", s.auditLog)
+	registerHistoryRoutes(s, r) // an indicator's entry history (collection_pages.go)
 }
 
 // Audit actions, as recorded and shown on the audit page.
@@ -173,7 +174,38 @@ var meetingActions = map[string]bool{
 var formActions = map[string]bool{auditFormSave: true, auditFormDelete: true}
 
 // cycleActions are the actions whose target is a year's code.
-var cycleActions = map[string]bool{auditRulesPut: true, auditTargetsPut: true, auditImport: true}
+var cycleActions = map[string]bool{auditRulesPut: true, auditTargetsPut: true, auditImport: true,
+	auditBodiesPut: true, auditIndicatorsPut: true, auditDeadline: true}
+
+// collectActions are the collection's actions whose target is
+// "cycle/indicator" or, for a body's submit and approval, "cycle/body".
+var collectActions = map[string]bool{auditEntryPut: true, auditEntrySubmit: true, auditEntryApprove: true,
+	auditEntryReturn: true, auditEntryReopen: true}
+
+// collectNames maps "cycle/code" of a year's indicators to "name（unit
+// name）" and "cycle/body" of its bodies to the body's name.
+func (s *Server) collectNames(ctx context.Context, cycle string, into map[string]string) {
+	units := map[string]string{}
+	if list, err := s.svc.Units(ctx, cycle); err == nil {
+		for _, u := range list {
+			units[u.Code] = u.Name
+		}
+	}
+	if bodies, err := s.svc.Bodies(ctx, cycle); err == nil {
+		for _, b := range bodies {
+			into[cycle+"/"+b.Code] = b.Name
+		}
+	}
+	if inds, err := s.svc.Indicators(ctx, cycle); err == nil {
+		for _, ind := range inds {
+			unit := units[ind.Unit]
+			if unit == "" {
+				unit = ind.Unit
+			}
+			into[cycle+"/"+ind.Code] = ind.Name + "（" + unit + "）"
+		}
+	}
+}
 
 // targetNames looks up the titles of the meetings and the names of the
 // years that entries name, as they are now.
@@ -181,11 +213,18 @@ func (s *Server) targetNames(ctx context.Context, entries []ballots.AuditEntry) 
 	out := make([]auditEntryJSON, len(entries))
 	var cycles map[string]string
 	titles := map[string]string{}
+	collected, collectNames := map[string]bool{}, map[string]string{}
 	for i, e := range entries {
 		out[i].AuditEntry = e
 		out[i].DetailEN = detailEN(e.Detail)
 		cycle, code, isMeeting := strings.Cut(e.Target, "/")
 		switch {
+		case isMeeting && collectActions[e.Action]:
+			if !collected[cycle] {
+				collected[cycle] = true
+				s.collectNames(ctx, cycle, collectNames)
+			}
+			out[i].TargetName = collectNames[e.Target]
 		case isMeeting && (meetingActions[e.Action] || (e.Action == auditSetup && strings.HasPrefix(e.Detail, "会议"))):
 			title, ok := titles[e.Target]
 			if !ok {

@@ -35,3 +35,32 @@ func TestDetailEN(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailENCollection: the collection's details (collect.go) read in
+// English; an indicator's name is kept as written, even one holding 空 or
+// a colon; values, scores and major losses are said in English.
+func TestDetailENCollection(t *testing.T) {
+	v := func(x float64) *float64 { return &x }
+	ind := ballots.Indicator{Code: "T01-01", Name: "空气质量优良天数比例"}
+	for zh, en := range map[string]string{
+		"保存考核主体名单，共 6 个":                                "assessment bodies saved: 6",
+		"保存目标任务分解表，共 40 项指标":                            "indicator catalogue saved: 40 indicators",
+		"保存目标任务分解表，共 40 项指标；作废已填报的数值 2 项：T01-01、T01-02": "indicator catalogue saved: 40 indicators; 2 entered values discarded: T01-01, T01-02",
+		"取消截止日期":                                                                          "deadline cleared",
+		"截止日期：2021-01-10":                                                                 "deadline: 2021-01-10",
+		"报送 3 项指标：T01-01、T01-02、D01-01":                                                   "submitted 3 indicators: T01-01, T01-02, D01-01",
+		"审核通过 2 项指标：T01-01、T01-02":                                                        "approved 2 indicators: T01-01, T01-02",
+		"财政收入，退回意见：请按统计年鉴终审数填写":                                                           "财政收入, returned: 请按统计年鉴终审数填写",
+		"财政收入，重新打开：财政局提供了更正数":                                                             "财政收入, reopened: 财政局提供了更正数",
+		"安全生产：88 分":                                                                       "安全生产: score 88",
+		"安全生产：88 分（演示数据）":                                                                 "安全生产: score 88 (demo data)",
+		entryChange(ballots.Change{Indicator: ind, After: ballots.Entry{Actual: v(7.9)}}): "空气质量优良天数比例: empty → 7.9",
+		entryChange(ballots.Change{Indicator: ind, Before: &ballots.Entry{Actual: v(7.9)}, After: ballots.Entry{Actual: v(8.1), MajorLoss: true, Reason: "数据造假（已通报）"}}): "空气质量优良天数比例: 7.9 → 8.1, major loss (数据造假（已通报）)",
+		entryChange(ballots.Change{Indicator: ind, Before: &ballots.Entry{Score: v(90)}, After: ballots.Entry{Score: v(90), Note: "补充说明"}}):                             "空气质量优良天数比例: note changed",
+		"会议：城关镇大会": "meeting: 城关镇大会", // still the meeting's pattern, not an entry's
+	} {
+		if got := detailEN(zh); got != en {
+			t.Errorf("detailEN(%q) = %q, want %q", zh, got, en)
+		}
+	}
+}

@@ -20,6 +20,7 @@ func registerConsoleRoutes(s *Server, r fiber.Router) {
 	registerSetupPages(s, r)
 	registerRunPages(s, r)
 	registerBoardPages(s, r)
+	registerCollectionPages(s, r)
 	registerAccountPages(s, r)
 	registerCollectPages(s, r)
 	registerAdjustPages(s, r)

@@ -24,7 +24,11 @@
     'screen.revoke': ['收回大屏幕链接', 'Big-screen link revoked'],
     'user.create': ['新建账号', 'Account added'], 'user.update': ['修改姓名', 'Name changed'],
     'user.password': ['修改或重置密码', 'Password changed or reset'], 'user.delete': ['删除账号', 'Account deleted'],
-    'user.role': ['修改角色', 'Role changed'], 'user.sessions': ['强制退出登录', 'Signed out everywhere']
+    'user.role': ['修改角色', 'Role changed'], 'user.sessions': ['强制退出登录', 'Signed out everywhere'],
+    'bodies.put': ['保存考核主体', 'Assessment bodies saved'], 'indicators.put': ['保存目标任务分解表', 'Indicator catalogue saved'],
+    'entry.put': ['填报指标数值', 'Indicator value entered'], 'entry.submit': ['报送指标', 'Indicators submitted'],
+    'entry.approve': ['审核通过', 'Approved'], 'entry.return': ['退回修改', 'Returned for correction'],
+    'entry.reopen': ['重新打开已通过的指标', 'Approved indicator reopened'], 'collection.deadline': ['设置采集截止日期', 'Collection deadline set']
   };
   // The filter's choices: [value, Chinese, English, actions shown (all when
   // empty), actions hidden].
@@ -36,6 +40,7 @@
     ['setup', '年度设置、导入和测评表', 'Set-up, imports and forms', ['setup.put', 'import', 'rules.put', 'targets.put', 'form.save', 'form.delete'], []],
     ['meeting', '选票与会议', 'Slips and meetings', ['meeting.save', 'batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link', 'screen.revoke'], []],
     ['paper', '纸质选票', 'Paper ballots', ['paper.key', 'paper.confirm', 'paper.discard', 'paper.void'], []],
+    ['collect', '数据采集', 'Indicator collection', ['bodies.put', 'indicators.put', 'entry.put', 'entry.submit', 'entry.approve', 'entry.return', 'entry.reopen', 'collection.deadline'], []],
     ['users', '账号', 'Accounts', ['user.create', 'user.update', 'user.role', 'user.password', 'user.sessions', 'user.delete'], []]
   ];
   var en = function () { return C.lang() === 'en'; };
