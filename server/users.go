@@ -12,6 +12,9 @@ import (
 func registerUserRoutes(s *Server, r fiber.Router) {
 	r.Get("/users", s.listUsers)
 	r.Post("/users", s.createUser)
+	r.Post("/users/import", s.importUsers)          // users_import.go: multipart "file"; ?dry_run=1
+	r.Get("/templates/users.xlsx", s.usersTemplate) // before import.go's /templates/:file
+	r.Get("/templates/users.csv", s.usersTemplate)
 	r.Patch("/users/:name", s.updateUser)
 	r.Put("/users/:name/password", s.setPassword)
 	r.Delete("/users/:name", s.deleteUser)

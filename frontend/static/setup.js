@@ -29,13 +29,29 @@
     't.none': 'No target-task data yet: add rows here, or fill in the template and import it.',
     't.missing': 'These units have no target-task data yet; their target score counts as 0: {0}',
     't.needUnit': 'choose the unit', 't.needCategory': 'choose the category', 't.needPoints': 'enter the points (a number)',
-    't.fix': 'Some rows need fixing; nothing was saved:', 't.clearAll': 'Delete all target-task data of this year?'
+    't.fix': 'Some rows need fixing; nothing was saved:', 't.clearAll': 'Delete all target-task data of this year?',
+    'setup.bodies': 'Bodies', 'setup.bodiesHint': 'Who enters the indicators\' values: the statistics bureau, the departments and the assessment groups. The code (e.g. TJJ) names the body in the catalogue; "Body data entry" accounts are bound to a body on the accounts page.',
+    'setup.saveBodies': 'Save bodies', 'bodies.none': 'No bodies yet: press "Add a row".', 'noun.bodies': 'bodies',
+    'bkind.statistics': 'Statistics bureau', 'bkind.department': 'Department', 'bkind.group': 'Assessment group',
+    'setup.catalogue': 'Indicator catalogue', 'setup.catalogueHint': 'One indicator per row: its unit, category, points, method (completion against a target, or a 0–100 score) and the body that enters it. A unit\'s points in a category add up to the category\'s points. With a catalogue, target-task scores come from the values the bodies enter and the office approves.',
+    'setup.saveCatalogue': 'Save catalogue', 'catalogue.none': 'No catalogue yet: add rows here. Without one, target-task scores are typed below.', 'noun.catalogue': 'indicators',
+    'c.code': 'Code', 'c.unit': 'Unit', 'c.category': 'Category', 'c.name': 'Indicator', 'c.points': 'Points', 'c.method': 'Method', 'c.target': 'Target',
+    'c.measure': 'Measure', 'c.better': 'Better', 'c.source': 'Entered by',
+    'm.completion': 'Completion', 'm.score': 'Score 0–100', 'b.higher': 'Higher', 'b.lower': 'Lower',
+    'c.conflict': 'These indicators already have entered values: {0}. Dropping them or changing their method, target or body voids those values.',
+    'c.reset': 'Void these values and save', 'c.resetConfirm': 'Void the entered values of {0} and save the catalogue? The bodies enter them again.',
+    'c.savedReset': 'Saved. Voided entered values: {0}.',
+    't.readonly': 'This year has an indicator catalogue: target-task scores come from the values entered and approved in the collection, so they are read-only here. Indicators without an approved value count 0 for now.',
+    't.pending': 'Pending approval (counts 0)', 't.status': 'Status', 't.approved': 'Approved', 't.readonlyNone': 'No approved values yet.'
   });
   var T = C.t;
   var root, cycle, base;
-  var state = { units: [], people: [], targets: [], rows: [], rules: null };
-  var dirty = { units: false, people: false, targets: false };
-  var NOUN = { units: ['个单位', 'units'], people: ['名人员', 'people'], targets: ['个单位的目标任务', 'units with targets'] };
+  var state = { units: [], people: [], bodies: [], catalogue: [], targets: [], rows: [], rules: null };
+  var dirty = { units: false, people: false, bodies: false, catalogue: false, targets: false };
+  // The API's path of a list the page edits.
+  var PATH = { catalogue: 'indicators' };
+  var BKIND = { statistics: ['bkind.statistics', '统计局'], department: ['bkind.department', '职能部门'], group: ['bkind.group', '考核组'] };
+  var NOUN = { units: ['个单位', 'units'], people: ['名人员', 'people'], targets: ['个单位的目标任务', 'units with targets'], bodies: ['个考核主体', 'bodies'], catalogue: ['项指标', 'indicators'] };
   var CAT = { economic: '经济发展', social: '社会发展', environment: '资源环境', stability: '社会稳定', team: '班子和队伍建设', work: '年度工作任务' };
   var CAT_ORDER = ['economic', 'social', 'environment', 'stability', 'work', 'team'];
   // The rules text's categories and points, until the year's rules load.
@@ -43,7 +59,32 @@
   // Target rows that are not indicators (the import template's words).
   var ADJ = '*adjustment', VETO = '*veto';
 
+  function unitOptions() {
+    return [['', '—']].concat(state.units.filter(function (u) { return u.code; }).map(function (u) { return [u.code, u.code + ' ' + u.name]; }));
+  }
+  function isScore(row) { return row.method === 'score'; }
   function columns(kind) {
+    if (kind === 'bodies') return [
+      { key: 'code', zh: '编码', en: 'col.code', type: 'text', ph: '如：TJJ' },
+      { key: 'name', zh: '名称', en: 'col.name', type: 'text', ph: '如：县统计局' },
+      { key: 'kind', zh: '类型', en: 'col.kind', type: 'select', options: function () { return ['statistics', 'department', 'group'].map(function (k) { return [k, T(BKIND[k][0], BKIND[k][1])]; }); } }];
+    if (kind === 'catalogue') return [
+      { key: 'code', zh: '编码', en: 'c.code', type: 'text', ph: '如：T01-01' },
+      { key: 'unit', zh: '单位', en: 'c.unit', type: 'select', options: unitOptions, rerender: true },
+      { key: 'category', zh: '类别', en: 'c.category', type: 'select', options: function (row) {
+        var u = unitOf(row.unit), cats = catsOf(u ? u.kind : ''), out = [['', '—']];
+        Object.keys(cats).sort(function (a, b) { return (CAT_ORDER.indexOf(a) + 1 || 99) - (CAT_ORDER.indexOf(b) + 1 || 99); }).forEach(function (c) { out.push([c, (CAT[c] || c) + '（' + cats[c] + ' 分）']); });
+        return out;
+      } },
+      { key: 'name', zh: '指标名称', en: 'c.name', type: 'text', ph: '如：地区生产总值增速' },
+      { key: 'points', zh: '分值', en: 'c.points', type: 'number', step: 'any', nullable: true, narrow: true },
+      { key: 'method', zh: '计分方式', en: 'c.method', type: 'select', rerender: true, options: function () { return [['completion', T('m.completion', '完成率')], ['score', T('m.score', '0–100 评分')]]; } },
+      { key: 'target', zh: '目标值', en: 'c.target', type: 'number', step: 'any', nullable: true, narrow: true, disabled: isScore },
+      { key: 'measure', zh: '计量单位', en: 'c.measure', type: 'text', ph: '如：%、亿元', disabled: isScore },
+      { key: 'better', zh: '方向', en: 'c.better', type: 'select', disabled: isScore, options: function () { return [['higher', T('b.higher', '越高越好')], ['lower', T('b.lower', '越低越好')]]; } },
+      { key: 'source', zh: '填报主体', en: 'c.source', type: 'select', options: function () {
+        return [['', '—']].concat(state.bodies.filter(function (b) { return b.code; }).map(function (b) { return [b.code, b.code + ' ' + b.name]; }));
+      } }];
     if (kind === 'units') return [
       { key: 'code', zh: '编码', en: 'col.code', type: 'text', ph: '如：T01' },
       { key: 'name', zh: '名称', en: 'col.name', type: 'text', ph: '如：城关镇' },
@@ -58,7 +99,13 @@
       { key: 'post', zh: '职务', en: 'col.post', type: 'text', ph: '如：党委书记' },
       { key: 'leader', zh: '班子成员', en: 'col.leader', type: 'checkbox' }];
   }
-  function blank(kind) { return kind === 'units' ? { code: '', name: '', kind: 'town', staff: 0 } : { code: '', name: '', unit: '', post: '', leader: false }; }
+  function blank(kind) {
+    if (kind === 'bodies') return { code: '', name: '', kind: 'department' };
+    if (kind === 'catalogue') {
+      var last = state.catalogue[state.catalogue.length - 1] || {};
+      return { code: '', unit: last.unit || '', category: '', name: '', points: null, method: 'score', target: null, measure: '', better: 'higher', source: last.source || '' };
+    }
+    return kind === 'units' ? { code: '', name: '', kind: 'town', staff: 0 } : { code: '', name: '', unit: '', post: '', leader: false }; }
 
   function setDirty(kind, v) {
     dirty[kind] = v;
@@ -85,23 +132,27 @@
         if (c.type === 'select') {
           input = C.el('select', {});
           var found = false;
-          c.options().forEach(function (o) { input.appendChild(C.el('option', { value: o[0], text: o[1] })); found = found || o[0] === row[c.key]; });
+          c.options(row).forEach(function (o) { input.appendChild(C.el('option', { value: o[0], text: o[1] })); found = found || o[0] === row[c.key]; });
           if (!found && row[c.key]) input.appendChild(C.el('option', { value: row[c.key], text: row[c.key] + '（?）' }));
-          input.value = row[c.key];
+          input.value = row[c.key] == null ? '' : row[c.key];
         } else if (c.type === 'checkbox') {
           input = C.el('input', { type: 'checkbox' });
           input.checked = !!row[c.key];
         } else {
           input = C.el('input', { type: c.type === 'number' ? 'number' : 'text', value: String(row[c.key] == null ? '' : row[c.key]) });
-          if (c.type === 'number') { input.setAttribute('min', '0'); input.setAttribute('step', '1'); input.setAttribute('inputmode', 'numeric'); }
+          if (c.type === 'number') { input.setAttribute('min', '0'); input.setAttribute('step', c.step || '1'); input.setAttribute('inputmode', c.step ? 'decimal' : 'numeric'); }
           if (c.ph) input.setAttribute('placeholder', c.ph);
         }
         input.setAttribute('data-key', c.key);
         input.setAttribute('aria-label', T(c.en, c.zh) + ' ' + (i + 1));
+        if (c.disabled && c.disabled(row)) { input.disabled = true; input.value = ''; }
         input.addEventListener(c.type === 'text' || c.type === 'number' ? 'input' : 'change', function () {
-          row[c.key] = c.type === 'checkbox' ? input.checked : c.type === 'number' ? (input.value === '' ? 0 : Number(input.value)) : input.value;
+          row[c.key] = c.type === 'checkbox' ? input.checked : c.type === 'number' ? (input.value === '' ? (c.nullable ? null : 0) : Number(input.value)) : input.value;
           input.classList.remove('invalid');
           setDirty(kind, true);
+          // The unit decides the categories offered, the method which
+          // cells apply.
+          if (c.rerender) { renderList(kind); var again = D.querySelector('#' + kind + '-table tbody tr[data-index="' + i + '"] [data-key="' + c.key + '"]'); if (again) again.focus(); }
         });
         tr.appendChild(C.el('td', { 'class': c.type === 'checkbox' ? 'center' : c.narrow ? 'narrow' : '', 'data-label': T(c.en, c.zh) }, [input]));
       });
@@ -116,8 +167,9 @@
       tr.appendChild(C.el('td', {}, [del]));
       body.appendChild(tr);
     });
-    if (!state[kind].length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: String(cols.length + 2), 'class': 'muted',
-      text: kind === 'units' ? T('units.none', '还没有单位：点“添加一行”逐个填写，或下载模板填好后导入。') : T('people.none', '还没有人员：点“添加一行”逐个填写，或下载模板填好后导入。') })]));
+    var NONE = { units: ['units.none', '还没有单位：点“添加一行”逐个填写，或下载模板填好后导入。'], people: ['people.none', '还没有人员：点“添加一行”逐个填写，或下载模板填好后导入。'],
+      bodies: ['bodies.none', '还没有考核主体：点“添加一行”逐个填写。'], catalogue: ['catalogue.none', '还没有目标任务分解表：在这里添加指标。没有分解表时，目标任务得分在下面直接填写。'] };
+    if (!state[kind].length) body.appendChild(C.el('tr', {}, [C.el('td', { colspan: String(cols.length + 2), 'class': 'muted', text: T(NONE[kind][0], NONE[kind][1]) })]));
     tbl.appendChild(body);
   }
 
@@ -154,7 +206,9 @@
   }
 
   function save(kind) {
+    if (kind === 'catalogue') { saveCatalogue(false); return; }
     var body = state[kind].map(function (r) {
+      if (kind === 'bodies') return { code: r.code.trim(), name: r.name.trim(), kind: r.kind };
       if (kind === 'units') return { code: r.code.trim(), name: r.name.trim(), kind: r.kind, staff: Number(r.staff) || 0 };
       return { code: r.code.trim(), name: r.name.trim(), unit: r.unit, post: r.post.trim(), leader: !!r.leader };
     });
@@ -171,12 +225,116 @@
   }
 
   function load(kind) {
-    return C.api('GET', base + '/' + kind).then(function (r) {
+    return C.api('GET', base + '/' + (PATH[kind] || kind)).then(function (r) {
       if (r.status !== 200) { D.getElementById('load-msg').textContent = C.errorText(r.data); return; }
       state[kind] = r.data || [];
+      if (kind === 'catalogue') state.catalogue.forEach(function (x) { x.measure = x.measure || ''; x.better = x.better || 'higher'; x.target = x.target == null ? null : x.target; });
       if (kind === 'targets') { state.rows = rowsOf(state.targets); renderTargets(); } else renderList(kind);
-      if (kind === 'units') { if (!dirty.people) renderList('people'); renderTargets(); }
+      if (kind === 'units') { if (!dirty.people) renderList('people'); if (!dirty.catalogue) renderList('catalogue'); renderTargets(); }
+      if (kind === 'bodies' && !dirty.catalogue) renderList('catalogue');
+      if (kind === 'catalogue') renderTargets();
     });
+  }
+
+  // ---- The indicator catalogue ----
+
+  function catalogueBody() {
+    return state.catalogue.map(function (r) {
+      var x = { code: r.code.trim(), unit: r.unit, category: r.category, name: r.name.trim(), points: r.points == null ? 0 : Number(r.points), method: r.method, source: r.source };
+      if (r.method !== 'score') {
+        if (r.target != null) x.target = Number(r.target);
+        if (r.measure && r.measure.trim()) x.measure = r.measure.trim();
+        if (r.better === 'lower') x.better = 'lower';
+      }
+      return x;
+    });
+  }
+  // markCatalogue marks the rows of the codes or of a unit (and category)
+  // the API names, with its message under the first.
+  function markCatalogue(match, key, text) {
+    var first = true;
+    state.catalogue.forEach(function (r, i) {
+      if (!match(r)) return;
+      var tr = D.querySelector('#catalogue-table tbody tr[data-index="' + i + '"]');
+      if (!tr) return;
+      var input = tr.querySelector('[data-key="' + key + '"]');
+      if (input) input.classList.add('invalid');
+      if (!first) return;
+      first = false;
+      var note = C.el('tr', { 'class': 'row-error' }, [C.el('td', {}), C.el('td', { colspan: '11', 'class': 'field-error', text: T('row.n', '第 {0} 行', i + 1) + '：' + text })]);
+      tr.parentNode.insertBefore(note, tr.nextSibling);
+    });
+  }
+  function saveCatalogue(reset) {
+    var body = catalogueBody(), box = D.getElementById('catalogue-conflict'), button = D.querySelector('[data-save="catalogue"]');
+    box.hidden = true;
+    renderList('catalogue');
+    button.disabled = true;
+    C.api('PUT', base + '/indicators' + (reset ? '?reset=1' : ''), body).then(function (r) {
+      button.disabled = false;
+      if (r.status === 200) {
+        setDirty('catalogue', false);
+        var voided = (r.data && r.data.reset) || [];
+        say('catalogue', voided.length ? T('c.savedReset', '已保存。已作废的填报数值：{0}。', voided.join('、')) : T('saved', '已保存。') + ' ' + body.length + ' ' + T('noun.catalogue', NOUN.catalogue[0]), true);
+        load('catalogue').then(function () { return load('targets'); });
+        return;
+      }
+      var e = (r.data && r.data.error) || {};
+      if (r.status === 409 && (e.details || []).length) { conflict(e); return; }
+      showErrors('catalogue', r.data);
+      // 422: a unit's category does not add up; the detail names the unit.
+      (e.details || []).forEach(function (d) {
+        if (!d.subject || /^\[\d+\]/.test(d.field || '')) return;
+        var c = /类别 "?([a-z_]+)"? /.exec(d.message || '') || /category "?([a-z_]+)"?/.exec(d.message || '');
+        markCatalogue(function (x) { return x.unit === d.subject && (!c || x.category === c[1]); }, c ? 'points' : 'unit', translate(msgOf(d)));
+      });
+      var first = D.querySelector('#catalogue-table .invalid');
+      if (first) first.focus();
+    }, function () { button.disabled = false; say('catalogue', T('net.error', '网络连接失败，请重试。'), false); });
+  }
+  // conflict: entered values stand in the way; name them and offer to
+  // void them, after a confirm.
+  function conflict(e) {
+    var codes = e.details.map(function (d) { return d.subject; }).filter(function (x) { return x; });
+    say('catalogue', msgOf(e), false);
+    markCatalogue(function (x) { return codes.indexOf(x.code) >= 0; }, 'code', T('c.conflict', '以下指标已有填报的数值：{0}。删除或改动其计分方式、目标值或考核主体会使这些数值作废。', codes.join('、')));
+    var box = D.getElementById('catalogue-conflict');
+    box.textContent = '';
+    box.appendChild(C.el('p', { text: T('c.conflict', '以下指标已有填报的数值：{0}。删除或改动其计分方式、目标值或考核主体会使这些数值作废。', codes.join('、')) }));
+    var go = C.el('button', { type: 'button', 'class': 'danger', id: 'catalogue-reset', text: T('c.reset', '作废这些已填数值并保存') });
+    go.addEventListener('click', function () {
+      if (!confirm(T('c.resetConfirm', '作废 {0} 已填报的数值并保存分解表吗？这些指标需由考核主体重新填报。', codes.join('、')))) return;
+      saveCatalogue(true);
+    });
+    box.appendChild(C.el('div', { 'class': 'actions' }, [go]));
+    box.hidden = false;
+  }
+
+  // renderTargetsReadOnly shows the targets a catalogue gives: what was
+  // approved, and which indicators are pending (counting 0 for now).
+  function renderTargetsReadOnly() {
+    var tbl = D.getElementById('targets-table');
+    tbl.textContent = '';
+    var head = C.el('tr', {});
+    [['t.unit', '单位'], ['t.category', '类别'], ['t.name', '指标名称 / 事由'], ['t.points', '分值'], ['t.completion', '完成率（%）'], ['t.score', '得分'], ['t.status', '状态']].forEach(function (h) {
+      head.appendChild(C.el('th', { text: T(h[0], h[1]) }));
+    });
+    tbl.appendChild(C.el('thead', {}, [head]));
+    var body = C.el('tbody');
+    state.targets.forEach(function (t) {
+      var u = unitOf(t.unit);
+      (t.indicators || []).forEach(function (ind, k) {
+        body.appendChild(C.el('tr', { 'class': (k === 0 ? 'unit-start ' : '') + (ind.pending ? 'pending' : ''), 'data-unit': t.unit }, [
+          C.el('td', { 'data-label': T('t.unit', '单位'), text: u ? u.code + ' ' + u.name : t.unit }),
+          C.el('td', { 'data-label': T('t.category', '类别'), text: CAT[ind.category] || ind.category }),
+          C.el('td', { 'data-label': T('t.name', '指标名称 / 事由'), text: ind.name || '' }),
+          C.el('td', { 'data-label': T('t.points', '分值'), text: fmt(ind.points) }),
+          C.el('td', { 'data-label': T('t.completion', '完成率（%）'), text: pct(ind.completion) }),
+          C.el('td', { 'data-label': T('t.score', '得分'), text: fmt(ind.score) }),
+          C.el('td', { 'data-label': T('t.status', '状态'), 'class': ind.pending ? 'pending-mark' : '', text: ind.pending ? T('t.pending', '待审核（暂记 0 分）') : ind.major_loss ? T('t.loss', '重大损失') : T('t.approved', '已审核') })]));
+      });
+    });
+    tbl.appendChild(body);
   }
 
   // ---- Target tasks ----
@@ -263,6 +421,15 @@
   }
 
   function renderTargets() {
+    // With a catalogue the targets are the collection's: read-only here.
+    var ro = state.catalogue.length > 0, note = D.getElementById('targets-readonly');
+    note.hidden = !ro;
+    note.textContent = ro ? T('t.readonly', '本年度已有目标任务分解表：目标任务得分来自数据采集中填报并审核通过的数值，这里只能查看，不能修改。尚未审核通过的指标暂记 0 分。') : '';
+    note.className = 'msg';
+    D.getElementById('targets-actions').hidden = ro;
+    var bar = D.querySelector('[data-import="targets"]');
+    if (bar) { bar.hidden = ro; var pv = D.getElementById('targets-preview'); if (pv && ro) pv.hidden = true; }
+    if (ro) { D.getElementById('targets-missing').textContent = ''; renderTargetsReadOnly(); return; }
     var tbl = D.getElementById('targets-table');
     tbl.textContent = '';
     var head = C.el('tr', {}, [C.el('th', { text: '#' })]);
@@ -504,26 +671,27 @@
     base = '/cycles/' + encodeURIComponent(cycle);
     var boxes = D.querySelectorAll('[data-import]');
     for (var i = 0; i < boxes.length; i++) importBar(boxes[i]);
-    D.addEventListener('cp:lang', function () { renderList('units'); renderList('people'); renderTargets(); });
-    ['units', 'people'].forEach(function (kind) {
+    D.addEventListener('cp:lang', function () { renderList('units'); renderList('people'); renderList('bodies'); renderList('catalogue'); renderTargets(); });
+    ['units', 'people', 'bodies', 'catalogue'].forEach(function (kind) {
       D.querySelector('[data-add="' + kind + '"]').addEventListener('click', function () {
         state[kind].push(blank(kind));
         setDirty(kind, true);
         renderList(kind);
         var rows = D.querySelectorAll('#' + kind + '-table tbody tr[data-index]');
         var last = rows[rows.length - 1];
-        if (last) last.querySelector('input').focus();
+        if (last) last.querySelector('input, select').focus();
       });
       D.querySelector('[data-save="' + kind + '"]').addEventListener('click', function () { save(kind); });
     });
     D.querySelector('[data-add="targets"]').addEventListener('click', addTarget);
     D.querySelector('[data-save="targets"]').addEventListener('click', saveTargets);
-    window.addEventListener('beforeunload', function (ev) { if (dirty.units || dirty.people || dirty.targets) { ev.preventDefault(); ev.returnValue = ''; } });
+    window.addEventListener('beforeunload', function (ev) { if (dirty.units || dirty.people || dirty.bodies || dirty.catalogue || dirty.targets) { ev.preventDefault(); ev.returnValue = ''; } });
     C.api('GET', base + '/rules').then(function (r) { if (r.status === 200 && r.data && r.data.categories) { state.rules = r.data; renderTargets(); } });
     C.api('GET', '/cycles').then(function (r) {
       if (r.status !== 200) return;
       (r.data.cycles || []).forEach(function (cy) { if (cy.code === cycle) D.getElementById('cycle-name').textContent = cy.name + '（' + cy.code + '）'; });
     });
-    load('units').then(function () { return load('people'); }).then(function () { return load('targets'); });
+    load('units').then(function () { return load('people'); }).then(function () { return load('bodies'); })
+      .then(function () { return load('catalogue'); }).then(function () { return load('targets'); });
   });
 })();
