@@ -46,6 +46,10 @@ var detailPatterns = []struct {
 	{regexp.MustCompile(`^姓名改为：(.+)$`), "name changed to: $1", nil},
 	{regexp.MustCompile(`^管理员重置密码$`), "password reset by an admin", nil},
 	{regexp.MustCompile(`^本人修改密码$`), "own password changed", nil},
+	// Bulk accounts (users_import.go) and adjustments (adjust.go).
+	{regexp.MustCompile(`^批量新建账号 (\d+) 个$`), "$1 accounts created in bulk", nil},
+	{regexp.MustCompile(`^保存加减分类别，共 (\d+) 类$`), "adjustment categories saved: $1", nil},
+	{regexp.MustCompile(`^(记录|申请|审核通过|不予通过|撤回申请|撤销已通过|撤销已记录)（第 (\d+) 项，([^，]+)，(.+?)）：([加减]) (\S+) 分(.*)$`), "", adjustEN},
 	// The indicator collection (collect.go). The generic "indicator：value"
 	// of a single approval comes last: it would read other details too.
 	{regexp.MustCompile(`^保存考核主体名单，共 (\d+) 个$`), "assessment bodies saved: $1", nil},
@@ -121,4 +125,21 @@ func detailEN(zh string) string {
 		}
 	}
 	return ""
+}
+
+// adjustEN is an adjustment's audit detail (adjust.go) in English.
+func adjustEN(m []string) string {
+	verb := map[string]string{"记录": "recorded", "申请": "applied for", "审核通过": "approved", "不予通过": "rejected",
+		"撤回申请": "withdrew", "撤销已通过": "revoked the approved", "撤销已记录": "revoked the recorded"}[m[1]]
+	sign := "+"
+	if m[5] == "减" {
+		sign = "−"
+	}
+	out := verb + " adjustment " + m[2] + " (" + m[3] + ", " + m[4] + "): " + sign + m[6] + " points"
+	rest := m[7]
+	for _, r := range []struct{ zh, en string }{{"（申请 加 ", " (applied: +"}, {"（申请 减 ", " (applied: −"}, {" 分）", ")"},
+		{"，理由：", ", reason: "}, {"，意见：", ", comment: "}, {"，原因：", ", why: "}} {
+		rest = strings.ReplaceAll(rest, r.zh, r.en)
+	}
+	return out + rest
 }

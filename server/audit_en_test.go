@@ -64,3 +64,18 @@ func TestDetailENCollection(t *testing.T) {
 		}
 	}
 }
+
+func TestDetailENAdjustments(t *testing.T) {
+	for zh, en := range map[string]string{
+		"批量新建账号 12 个":   "12 accounts created in bulk",
+		"保存加减分类别，共 8 类": "adjustment categories saved: 8",
+		"申请（第 3 项，城关镇，获省级表彰）：加 1 分，理由：获评省级文明村镇":           "applied for adjustment 3 (城关镇, 获省级表彰): +1 points, reason: 获评省级文明村镇",
+		"审核通过（第 3 项，城关镇，获省级表彰）：加 0.5 分（申请 加 1 分），意见：按市级计": "approved adjustment 3 (城关镇, 获省级表彰): +0.5 points (applied: +1), comment: 按市级计",
+		"记录（第 4 项，县财政局，被上级通报批评）：减 1 分，理由：通报":              "recorded adjustment 4 (县财政局, 被上级通报批评): −1 points, reason: 通报",
+		"撤销已通过（第 3 项，城关镇，获省级表彰）：加 0.5 分，原因：表彰撤回":          "revoked the approved adjustment 3 (城关镇, 获省级表彰): +0.5 points, why: 表彰撤回",
+	} {
+		if got := detailEN(zh); got != en {
+			t.Errorf("detailEN(%q) = %q, want %q", zh, got, en)
+		}
+	}
+}

@@ -28,7 +28,11 @@
     'bodies.put': ['保存考核主体', 'Assessment bodies saved'], 'indicators.put': ['保存目标任务分解表', 'Indicator catalogue saved'],
     'entry.put': ['填报指标数值', 'Indicator value entered'], 'entry.submit': ['报送指标', 'Indicators submitted'],
     'entry.approve': ['审核通过', 'Approved'], 'entry.return': ['退回修改', 'Returned for correction'],
-    'entry.reopen': ['重新打开已通过的指标', 'Approved indicator reopened'], 'collection.deadline': ['设置采集截止日期', 'Collection deadline set']
+    'entry.reopen': ['重新打开已通过的指标', 'Approved indicator reopened'], 'collection.deadline': ['设置采集截止日期', 'Collection deadline set'],
+    'adjust.categories': ['保存加减分类别', 'Adjustment categories saved'], 'adjust.record': ['记录加减分', 'Adjustment recorded'],
+    'adjust.apply': ['申请加分', 'Adjustment applied for'], 'adjust.approve': ['加减分审核通过', 'Adjustment approved'],
+    'adjust.reject': ['加减分不予通过', 'Adjustment rejected'], 'adjust.withdraw': ['撤回加减分申请', 'Adjustment withdrawn'],
+    'adjust.revoke': ['撤销加减分', 'Adjustment revoked']
   };
   // The filter's choices: [value, Chinese, English, actions shown (all when
   // empty), actions hidden].
@@ -41,6 +45,7 @@
     ['meeting', '选票与会议', 'Slips and meetings', ['meeting.save', 'batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link', 'screen.revoke'], []],
     ['paper', '纸质选票', 'Paper ballots', ['paper.key', 'paper.confirm', 'paper.discard', 'paper.void'], []],
     ['collect', '数据采集', 'Indicator collection', ['bodies.put', 'indicators.put', 'entry.put', 'entry.submit', 'entry.approve', 'entry.return', 'entry.reopen', 'collection.deadline'], []],
+    ['adjust', '加减分', 'Adjustments', ['adjust.categories', 'adjust.record', 'adjust.apply', 'adjust.approve', 'adjust.reject', 'adjust.withdraw', 'adjust.revoke'], []],
     ['users', '账号', 'Accounts', ['user.create', 'user.update', 'user.role', 'user.password', 'user.sessions', 'user.delete'], []]
   ];
   var en = function () { return C.lang() === 'en'; };

@@ -7,8 +7,10 @@
   var lang = localStorage.getItem('cp.lang') || 'zh';
   var EN = {
     'nav.overview': 'Overview', 'nav.users': 'Users', 'nav.audit': 'Audit log', 'nav.logout': 'Sign out', 'nav.password': 'Change password', 'nav.nextMeetings': 'Next: meetings ›',
-    'role.admin': 'Admin', 'role.group': 'Assessment group', 'role.viewer': 'Read-only',
+    'nav.collect': 'My entries', 'nav.mine': 'Our indicators', 'nav.adjust': 'Adjustments',
+    'role.admin': 'Admin', 'role.group': 'Assessment group', 'role.viewer': 'Read-only', 'role.assessor': 'Assessment body', 'role.unit': 'Assessed unit',
     'role.who.admin': ' (Admin)', 'role.who.group': ' (Assessment group)', 'role.who.viewer': ' (Read-only)',
+    'role.who.assessor': ' (Assessment body)', 'role.who.unit': ' (Assessed unit)',
     'login.title': 'Organizer sign-in', 'login.user': 'User name', 'login.password': 'Password', 'login.submit': 'Sign in',
     'login.hint': 'Attendees: scan the QR code on your slip, no sign-in needed.',
     'overview.title': 'Years and meetings', 'overview.new': 'New assessment year', 'overview.code': 'Code', 'overview.name': 'Name',

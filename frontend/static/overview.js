@@ -62,6 +62,7 @@
       links.appendChild(C.el('a', { 'class': 'button', href: base + '/meetings', text: T('ov.meetings', '会议') }));
     }
     if (/^(admin|viewer)$/.test(D.body.getAttribute('data-role'))) links.appendChild(C.el('a', { 'class': 'button', href: base + '/collection', 'data-link': 'collection', text: C.pick('数据采集', 'Indicator collection') }));
+    if (/^(admin|viewer)$/.test(D.body.getAttribute('data-role'))) links.appendChild(C.el('a', { 'class': 'button', href: base + '/adjustments', 'data-link': 'adjustments', text: C.pick('加减分', 'Adjustments') }));
     if (D.body.getAttribute('data-role') !== 'group') links.appendChild(C.el('a', { 'class': 'button', href: base + '/results', text: T('ov.results', '考核结果') }));
     el.appendChild(links);
     var list = C.el('ul', { 'class': 'meetings' });
