@@ -420,44 +420,75 @@ type Change struct {
 
 // PutEntry stores a body's value for an indicator as a draft (or keeps a
 // returned entry returned until it is resubmitted). EForbidden for another
-// body's indicator, EInvalid for a value the method does not take,
+// body's indicator, EInvalidEntry for a value the method does not take,
 // EEntryLocked once submitted or approved.
 func (s *Service) PutEntry(ctx context.Context, cycle, code string, who Actor, in EntryInput) (Change, error) {
-	cs, err := s.collection()
+	changes, err := s.PutEntries(ctx, cycle, who, []EntryUpdate{{Indicator: code, Input: in}})
 	if err != nil {
 		return Change{}, err
 	}
-	var ch Change
+	return changes[0], nil
+}
+
+// EntryUpdate is one value of PutEntries.
+type EntryUpdate struct {
+	Indicator string
+	Input     EntryInput
+}
+
+// PutEntries stores several values at once, all or nothing (a fill-in
+// sheet): the first update that PutEntry would refuse is returned as its
+// error, with nothing stored. Changes line up with updates.
+func (s *Service) PutEntries(ctx context.Context, cycle string, who Actor, updates []EntryUpdate) ([]Change, error) {
+	cs, err := s.collection()
+	if err != nil {
+		return nil, err
+	}
+	var changes []Change
 	err = cs.Collect(ctx, cycle, func(c *Collection) error {
-		ind, ok := c.Indicator(code)
-		if !ok {
-			return Errorf(ENotFound, "指标 %s 不存在 (no such indicator)", code)
-		}
-		if !who.mayEnter(ind) {
-			return Errorf(EForbidden, "指标 %s 由其他考核主体填报，您不能修改 (another body enters this indicator)", code)
-		}
-		if err := validateEntry(ind, in); err != nil {
-			return err
-		}
-		e := Entry{Indicator: code, Status: EntryDraft}
-		if old, ok := c.Entries[code]; ok {
-			if !old.Editable() {
-				return lockedError(code, old.Status)
+		changes = changes[:0]
+		now := time.Now().UTC()
+		for _, u := range updates {
+			ch, err := putEntry(c, u.Indicator, who, u.Input, now)
+			if err != nil {
+				return err
 			}
-			ch.Before = &old
-			e.Status, e.Comment = old.Status, old.Comment // a returned entry keeps the office's comment until resubmitted
+			changes = append(changes, ch)
 		}
-		e.Actual, e.Score, e.MajorLoss = in.Actual, in.Score, in.MajorLoss
-		e.Reason, e.Note = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Note)
-		if !e.MajorLoss {
-			e.Reason = ""
-		}
-		e.UpdatedBy, e.UpdatedAt = who.Name, time.Now().UTC()
-		c.Put(e)
-		ch.Indicator, ch.After = ind, e
 		return nil
 	})
-	return ch, err
+	return changes, err
+}
+
+func putEntry(c *Collection, code string, who Actor, in EntryInput, now time.Time) (Change, error) {
+	var ch Change
+	ind, ok := c.Indicator(code)
+	if !ok {
+		return ch, Errorf(ENotFound, "指标 %s 不存在 (no such indicator)", code)
+	}
+	if !who.mayEnter(ind) {
+		return ch, Errorf(EForbidden, "指标 %s 由其他考核主体填报，您不能修改 (another body enters this indicator)", code)
+	}
+	if err := validateEntry(ind, in); err != nil {
+		return ch, err
+	}
+	e := Entry{Indicator: code, Status: EntryDraft}
+	if old, ok := c.Entries[code]; ok {
+		if !old.Editable() {
+			return ch, lockedError(code, old.Status)
+		}
+		ch.Before = &old
+		e.Status, e.Comment = old.Status, old.Comment // a returned entry keeps the office's comment until resubmitted
+	}
+	e.Actual, e.Score, e.MajorLoss = in.Actual, in.Score, in.MajorLoss
+	e.Reason, e.Note = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Note)
+	if !e.MajorLoss {
+		e.Reason = ""
+	}
+	e.UpdatedBy, e.UpdatedAt = who.Name, now
+	c.Put(e)
+	ch.Indicator, ch.After = ind, e
+	return ch, nil
 }
 
 func lockedError(code, status string) error {

@@ -122,6 +122,15 @@ func TestSubmitLocksEntries(t *testing.T) {
 	if after.After.Status != ballots.EntryReturned || after.After.Comment != "请核对" {
 		t.Errorf("a corrected returned entry: %+v", after.After)
 	}
+	// Several values at once are all or nothing: B is locked (submitted),
+	// so A's new value is not stored either.
+	if _, err := e.svc.PutEntries(ctx, "2020", tjj, []ballots.EntryUpdate{{Indicator: "A", Input: ballots.EntryInput{Actual: f(9.5)}},
+		{Indicator: "B", Input: ballots.EntryInput{Actual: f(1)}}}); ballots.ErrorCode(err) != ballots.EEntryLocked {
+		t.Fatalf("a batch with a locked entry: %v", err)
+	}
+	if entries, _ := e.svc.Entries(ctx, "2020"); *entries[0].Actual != 8 {
+		t.Fatalf("a refused batch stored A = %v", *entries[0].Actual)
+	}
 	if _, err := e.svc.ReviewEntries(ctx, "2020", nil, "TJJ", ballots.Approve, "", "admin"); err != nil {
 		t.Fatal(err)
 	}

@@ -819,26 +819,35 @@ func (s *Server) uploadBodySheet(c *fiber.Ctx) error {
 	}
 	dry := c.QueryBool("dry_run")
 	changes := make([]sheetChange, 0, len(rows))
+	updates := make([]ballots.EntryUpdate, 0, len(rows))
+	rowOf := make(map[string]int, len(rows))
 	for _, r := range rows {
 		after := ballots.Entry{Actual: r.in.Actual, Score: r.in.Score, MajorLoss: r.in.MajorLoss, Reason: r.in.Reason}
-		ch := sheetChange{Row: sh.rows[r.row], Indicator: r.ind.Code, Name: r.ind.Name, Before: entryValue(r.before), After: entryValue(&after)}
-		if !dry {
-			done, err := s.svc.PutEntry(ctx, cycle, r.ind.Code, collectActor(u), r.in)
-			if err != nil {
-				// Checked above: only a change by someone else since (the
-				// office returned or approved it meanwhile) gets here.
-				var be *ballots.Error
-				if errors.As(err, &be) {
-					return &ballots.Error{Code: be.Code, Details: be.Details,
-						Message: fmt.Sprintf("%s：%s。此前 %d 行已保存为草稿，请重新下载填报表核对 (%d rows before it were saved)", sh.where(r.row, "code"), be.Message, len(changes), len(changes))}
+		changes = append(changes, sheetChange{Row: sh.rows[r.row], Indicator: r.ind.Code, Name: r.ind.Name, Before: entryValue(r.before), After: entryValue(&after)})
+		updates = append(updates, ballots.EntryUpdate{Indicator: r.ind.Code, Input: r.in})
+		rowOf[r.ind.Code] = r.row
+	}
+	if !dry && len(updates) > 0 {
+		// One transaction: the rows were checked above, so only a change by
+		// someone else since (the office returned or approved an entry
+		// meanwhile) fails here, and then nothing is stored.
+		done, err := s.svc.PutEntries(ctx, cycle, collectActor(u), updates)
+		if err != nil {
+			var be *ballots.Error
+			if errors.As(err, &be) && len(be.Details) == 0 {
+				for code, row := range rowOf {
+					if strings.Contains(be.Message, "指标 "+code+" ") {
+						return &ballots.Error{Code: be.Code, Message: fmt.Sprintf("%s：%s。整个文件都没有保存，请重新下载填报表核对 (nothing was saved)", sh.where(row, "code"), be.Message)}
+					}
 				}
-				return err
 			}
-			if detail := entryChange(done); detail != "" {
-				s.audit(c, u, auditEntryPut, cycle+"/"+r.ind.Code, detail)
+			return err
+		}
+		for _, ch := range done {
+			if detail := entryChange(ch); detail != "" {
+				s.audit(c, u, auditEntryPut, cycle+"/"+ch.Indicator.Code, detail)
 			}
 		}
-		changes = append(changes, ch)
 	}
 	return c.JSON(fiber.Map{"rows": len(sh.rows), "changed": len(changes), "unchanged": unchanged, "dry_run": dry, "changes": changes})
 }
