@@ -21,6 +21,7 @@ func registerConsoleRoutes(s *Server, r fiber.Router) {
 	registerRunPages(s, r)
 	registerBoardPages(s, r)
 	registerAccountPages(s, r)
+	registerReportsPages(s, r)
 }
 
 // PageData is what every console page template gets.
