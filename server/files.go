@@ -82,6 +82,27 @@ func uploadTooLarge(c *fiber.Ctx, err error) error {
 	return err
 }
 
+// uploadSlots bounds the uploads being read and stored at once: each holds
+// its file about twice (our slice and the driver's copy) until it is
+// written, so ten 20 MB uploads at once do not take ten times that.
+var uploadSlots = make(chan struct{}, 2)
+
+// uploadWait is how long an upload waits for a slot before 503 (tests
+// shorten it).
+var uploadWait = time.Minute
+
+// uploadSlot waits for a slot; release it when the file is stored.
+func uploadSlot() (release func(), err error) {
+	t := time.NewTimer(uploadWait)
+	defer t.Stop()
+	select {
+	case uploadSlots <- struct{}{}:
+		return func() { <-uploadSlots }, nil
+	case <-t.C:
+		return nil, ballots.Errorf(ballots.EUnavailable, "正在保存其他上传的文件，请稍后重试 (other uploads are being stored: try again shortly)")
+	}
+}
+
 // upload reads the multipart field "file": its name and bytes. fasthttp
 // has already parsed the form (up to 16 MB in memory, larger to a
 // temporary file); the bytes are read once into a slice of the file's
@@ -120,6 +141,11 @@ func (s *Server) postEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	release, err := uploadSlot()
+	if err != nil {
+		return err
+	}
+	defer release()
 	name, data, err := upload(c)
 	if err != nil {
 		return err
@@ -150,6 +176,11 @@ func (s *Server) putReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	release, err := uploadSlot()
+	if err != nil {
+		return err
+	}
+	defer release()
 	name, data, err := upload(c)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -552,4 +553,27 @@ func vmHWM(t *testing.T, reset bool) int64 {
 	}
 	t.Skip("no VmHWM")
 	return 0
+}
+
+// TestFilesUploadSlots: while two uploads are being stored a third waits,
+// and after uploadWait answers 503 with Retry-After, storing nothing.
+func TestFilesUploadSlots(t *testing.T) {
+	ts := collectYear(t)
+	wait := uploadWait
+	uploadWait = 50 * time.Millisecond
+	t.Cleanup(func() { uploadWait = wait })
+	uploadSlots <- struct{}{}
+	uploadSlots <- struct{}{}
+	status, body := ts.upload(t, "POST", evidenceURL, tjjUser, "a.pdf", pdfBytes)
+	<-uploadSlots
+	if status != 503 || !strings.Contains(string(body), `"unavailable"`) || !strings.Contains(string(body), "稍后重试") {
+		t.Errorf("a third upload while two are stored: %d %s", status, body)
+	}
+	if n := len(ts.evidence(t, "T01-01")); n != 0 {
+		t.Fatalf("stored %d", n)
+	}
+	if status, body := ts.upload(t, "POST", evidenceURL, tjjUser, "a.pdf", pdfBytes); status != 201 {
+		t.Fatalf("with a slot free: %d %s", status, body)
+	}
+	<-uploadSlots
 }
