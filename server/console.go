@@ -24,6 +24,7 @@ func registerConsoleRoutes(s *Server, r fiber.Router) {
 	registerAccountPages(s, r)
 	registerCollectPages(s, r)
 	registerAdjustPages(s, r)
+	registerReportsPages(s, r)
 }
 
 // PageData is what every console page template gets.

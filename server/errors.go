@@ -83,7 +83,7 @@ func splitMessage(m string) (zh, en string) {
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		err = fromFiber(fe)
+		err = uploadTooLarge(c, fromFiber(fe)) // an upload route's 413 names the file limit
 	}
 	code := ballots.ErrorCode(err)
 	if code == ballots.EInternal && s.svc.Transient(err) {

@@ -88,6 +88,9 @@ func New(svc *ballots.Service, cfg Config) *Server {
 		// instead drops a client whose writes stall (trackedConn.Write).
 		// Prefork stays off: state is shared through the ledger and Redis.
 	})
+	// The upload routes take 20 MB files; every other route keeps BodyLimit,
+	// still refused before its body is read (files.go, uploadLimits).
+	s.app.Server().HeaderReceived = uploadLimits
 	s.app.Use(s.accessLog, securityHeaders, hsts)
 	api := s.app.Group("/api/v1", noStore)
 	registerAccountRoutes(s, api)
@@ -98,6 +101,7 @@ func New(svc *ballots.Service, cfg Config) *Server {
 	registerCatalogueSheetRoutes(s, api) // before collect and import: it serves some of their paths
 	registerCollectRoutes(s, api)
 	registerAdjustRoutes(s, api)
+	registerFileRoutes(s, api)
 	registerUserRoutes(s, api)
 	registerPaperRoutes(s, api)
 	registerScreenRoutes(s, api)
