@@ -46,6 +46,15 @@ var detailPatterns = []struct {
 	{regexp.MustCompile(`^姓名改为：(.+)$`), "name changed to: $1", nil},
 	{regexp.MustCompile(`^管理员重置密码$`), "password reset by an admin", nil},
 	{regexp.MustCompile(`^本人修改密码$`), "own password changed", nil},
+	// Files (files.go): evidence and the units' reports.
+	{regexp.MustCompile(`^上传佐证材料：(.+)（([0-9.]+ [KM]?B)）$`), "evidence uploaded: $1 ($2)", nil},
+	{regexp.MustCompile(`^上传自查报告：(.+)（([0-9.]+ [KM]?B)），替换 (.+)$`), "self-check report uploaded: $1 ($2), replacing $3", nil},
+	{regexp.MustCompile(`^上传自查报告：(.+)（([0-9.]+ [KM]?B)）$`), "self-check report uploaded: $1 ($2)", nil},
+	{regexp.MustCompile(`^上传(领导班子及科级干部述职述廉述效报告)：(.+)（([0-9.]+ [KM]?B)），替换 (.+)$`), "duty report uploaded: $2 ($3), replacing $4", nil},
+	{regexp.MustCompile(`^上传(领导班子及科级干部述职述廉述效报告)：(.+)（([0-9.]+ [KM]?B)）$`), "duty report uploaded: $2 ($3)", nil},
+	{regexp.MustCompile(`^删除佐证材料：(.+)（([0-9.]+ [KM]?B)）$`), "evidence deleted: $1 ($2)", nil},
+	{regexp.MustCompile(`^删除自查报告：(.+)（([0-9.]+ [KM]?B)）$`), "self-check report deleted: $1 ($2)", nil},
+	{regexp.MustCompile(`^删除领导班子及科级干部述职述廉述效报告：(.+)（([0-9.]+ [KM]?B)）$`), "duty report deleted: $1 ($2)", nil},
 	// Bulk accounts (users_import.go) and adjustments (adjust.go).
 	{regexp.MustCompile(`^批量新建账号 (\d+) 个$`), "$1 accounts created in bulk", nil},
 	{regexp.MustCompile(`^保存加减分类别，共 (\d+) 类$`), "adjustment categories saved: $1", nil},

@@ -67,8 +67,11 @@ func TestDetailENCollection(t *testing.T) {
 
 func TestDetailENAdjustments(t *testing.T) {
 	for zh, en := range map[string]string{
-		"批量新建账号 12 个":   "12 accounts created in bulk",
-		"保存加减分类别，共 8 类": "adjustment categories saved: 8",
+		"上传佐证材料：统计年鉴.pdf（1.2 MB）":                         "evidence uploaded: 统计年鉴.pdf (1.2 MB)",
+		"上传自查报告：自查.docx（35 KB），替换 旧.docx":                 "self-check report uploaded: 自查.docx (35 KB), replacing 旧.docx",
+		"删除领导班子及科级干部述职述廉述效报告：述职.pdf（2.0 MB）":              "duty report deleted: 述职.pdf (2.0 MB)",
+		"批量新建账号 12 个":                                     "12 accounts created in bulk",
+		"保存加减分类别，共 8 类":                                   "adjustment categories saved: 8",
 		"申请（第 3 项，城关镇，获省级表彰）：加 1 分，理由：获评省级文明村镇":           "applied for adjustment 3 (城关镇, 获省级表彰): +1 points, reason: 获评省级文明村镇",
 		"审核通过（第 3 项，城关镇，获省级表彰）：加 0.5 分（申请 加 1 分），意见：按市级计": "approved adjustment 3 (城关镇, 获省级表彰): +0.5 points (applied: +1), comment: 按市级计",
 		"记录（第 4 项，县财政局，被上级通报批评）：减 1 分，理由：通报":              "recorded adjustment 4 (县财政局, 被上级通报批评): −1 points, reason: 通报",

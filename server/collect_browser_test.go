@@ -222,7 +222,7 @@ func TestBrowserCollect375(t *testing.T) {
 	b.js(`document.querySelector('form.logout').submit(); true`)
 	b.waitFor(`location.pathname === '/console/login'`, 10*time.Second)
 	signInAs(b, "t01", "/console/cycles/2020/mine", `document.querySelectorAll('.ind').length === 6`)
-	if got := b.js(`document.querySelector('.nav').textContent.trim()`).(string); got != "本单位指标加减分" {
+	if got := b.js(`document.querySelector('.nav').textContent.trim()`).(string); got != "本单位指标加减分单位报告" {
 		t.Errorf("the unit's nav reads %q", got)
 	}
 	text := b.js(`document.getElementById('mine-body').textContent`).(string)

@@ -35,11 +35,12 @@ func TestCollectPagesClosed(t *testing.T) {
 	own := map[string]string{tjjUser: "/console/cycles/2020/collect", unitUser: "/console/cycles/2020/mine"}
 	// A unit account also applies for its 加减分 (adjust_pages.go).
 	also := map[string]string{unitUser: "/console/cycles/2020/adjustments"}
+	also2 := map[string]string{unitUser: "/console/cycles/2020/reports"} // and uploads its reports (reports_pages.go)
 	for _, who := range []string{tjjUser, unitUser} {
 		for _, p := range paths {
 			status, body, h := ts.doFull(t, req{method: "GET", url: p, as: who})
 			switch p {
-			case own[who], also[who]:
+			case own[who], also[who], also2[who]:
 				if status != 200 {
 					t.Errorf("%s opens its own page %s: %d %s", who, p, status, body)
 				}

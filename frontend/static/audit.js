@@ -32,7 +32,8 @@
     'adjust.categories': ['保存加减分类别', 'Adjustment categories saved'], 'adjust.record': ['记录加减分', 'Adjustment recorded'],
     'adjust.apply': ['申请加分', 'Adjustment applied for'], 'adjust.approve': ['加减分审核通过', 'Adjustment approved'],
     'adjust.reject': ['加减分不予通过', 'Adjustment rejected'], 'adjust.withdraw': ['撤回加减分申请', 'Adjustment withdrawn'],
-    'adjust.revoke': ['撤销加减分', 'Adjustment revoked']
+    'adjust.revoke': ['撤销加减分', 'Adjustment revoked'],
+    'file.upload': ['上传佐证材料', 'Evidence uploaded'], 'file.delete': ['删除文件', 'File deleted'], 'report.upload': ['上传单位报告', 'Unit report uploaded']
   };
   // The filter's choices: [value, Chinese, English, actions shown (all when
   // empty), actions hidden].
@@ -44,7 +45,7 @@
     ['setup', '年度设置、导入和测评表', 'Set-up, imports and forms', ['setup.put', 'import', 'rules.put', 'targets.put', 'form.save', 'form.delete'], []],
     ['meeting', '选票与会议', 'Slips and meetings', ['meeting.save', 'batch.issue', 'batch.revoke', 'meeting.open', 'meeting.close', 'screen.link', 'screen.revoke'], []],
     ['paper', '纸质选票', 'Paper ballots', ['paper.key', 'paper.confirm', 'paper.discard', 'paper.void'], []],
-    ['collect', '数据采集', 'Indicator collection', ['bodies.put', 'indicators.put', 'entry.put', 'entry.submit', 'entry.approve', 'entry.return', 'entry.reopen', 'collection.deadline'], []],
+    ['collect', '数据采集', 'Indicator collection', ['bodies.put', 'indicators.put', 'entry.put', 'entry.submit', 'entry.approve', 'entry.return', 'entry.reopen', 'collection.deadline', 'file.upload', 'file.delete', 'report.upload'], []],
     ['adjust', '加减分', 'Adjustments', ['adjust.categories', 'adjust.record', 'adjust.apply', 'adjust.approve', 'adjust.reject', 'adjust.withdraw', 'adjust.revoke'], []],
     ['users', '账号', 'Accounts', ['user.create', 'user.update', 'user.role', 'user.password', 'user.sessions', 'user.delete'], []]
   ];

@@ -7,7 +7,7 @@
   var lang = localStorage.getItem('cp.lang') || 'zh';
   var EN = {
     'nav.overview': 'Overview', 'nav.users': 'Users', 'nav.audit': 'Audit log', 'nav.logout': 'Sign out', 'nav.password': 'Change password', 'nav.nextMeetings': 'Next: meetings ›',
-    'nav.collect': 'My entries', 'nav.mine': 'Our indicators', 'nav.adjust': 'Adjustments',
+    'nav.collect': 'My entries', 'nav.mine': 'Our indicators', 'nav.adjust': 'Adjustments', 'nav.reports': 'Reports',
     'role.admin': 'Admin', 'role.group': 'Assessment group', 'role.viewer': 'Read-only', 'role.assessor': 'Assessment body', 'role.unit': 'Assessed unit',
     'role.who.admin': ' (Admin)', 'role.who.group': ' (Assessment group)', 'role.who.viewer': ' (Read-only)',
     'role.who.assessor': ' (Assessment body)', 'role.who.unit': ' (Assessed unit)',

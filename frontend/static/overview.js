@@ -63,6 +63,7 @@
     }
     if (/^(admin|viewer)$/.test(D.body.getAttribute('data-role'))) links.appendChild(C.el('a', { 'class': 'button', href: base + '/collection', 'data-link': 'collection', text: C.pick('数据采集', 'Indicator collection') }));
     if (/^(admin|viewer)$/.test(D.body.getAttribute('data-role'))) links.appendChild(C.el('a', { 'class': 'button', href: base + '/adjustments', 'data-link': 'adjustments', text: C.pick('加减分', 'Adjustments') }));
+    if (/^(admin|viewer)$/.test(D.body.getAttribute('data-role'))) links.appendChild(C.el('a', { 'class': 'button', href: base + '/reports', 'data-link': 'reports', text: C.pick('单位报告', 'Unit reports') }));
     if (D.body.getAttribute('data-role') !== 'group') links.appendChild(C.el('a', { 'class': 'button', href: base + '/results', text: T('ov.results', '考核结果') }));
     el.appendChild(links);
     var list = C.el('ul', { 'class': 'meetings' });
